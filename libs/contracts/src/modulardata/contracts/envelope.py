@@ -1,0 +1,74 @@
+"""The one envelope every message travels in, on Kafka and in the event log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Self
+from uuid import UUID, uuid4
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from modulardata.contracts.base import Message, message_class
+
+# (type, schema version it reads) -> pure function lifting a payload one version up.
+UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+class Envelope(BaseModel):
+    """Metadata around a message's payload; the session id is the Kafka key."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    message_id: UUID = Field(
+        default_factory=uuid4, description="Unique id of this message; consumers dedupe on it."
+    )
+    type: str = Field(description="Stable wire name of the payload's message type.")
+    schema_version: int = Field(ge=1, description="Version of the payload's schema.")
+    correlation_id: UUID = Field(
+        description="The task (or request) this message belongs to; shared by its whole flow."
+    )
+    causation_id: UUID | None = Field(
+        default=None, description="message_id of the message that caused this one."
+    )
+    session_id: UUID = Field(description="Session the message concerns; the Kafka message key.")
+    occurred_at: AwareDatetime = Field(
+        default_factory=lambda: datetime.now(UTC), description="When it happened (UTC)."
+    )
+    payload: dict[str, Any] = Field(description="The message body, as JSON.")
+
+    @classmethod
+    def wrap(cls, message: Message, *, session_id: UUID, correlation_id: UUID) -> Self:
+        """Start a flow: wrap a message that nothing else caused."""
+        return cls(
+            type=message.TYPE,
+            schema_version=message.SCHEMA_VERSION,
+            correlation_id=correlation_id,
+            session_id=session_id,
+            payload=message.model_dump(mode="json"),
+        )
+
+    def follow(self, message: Message) -> Envelope:
+        """Wrap a message caused by this one: same session and task, causation set."""
+        return Envelope(
+            type=message.TYPE,
+            schema_version=message.SCHEMA_VERSION,
+            correlation_id=self.correlation_id,
+            causation_id=self.message_id,
+            session_id=self.session_id,
+            payload=message.model_dump(mode="json"),
+        )
+
+    def open(self) -> Message:
+        """The payload as its typed message, upcast to the current schema version first."""
+        cls = message_class(self.type)
+        payload, version = dict(self.payload), self.schema_version
+        while version < cls.SCHEMA_VERSION:
+            payload = UPCASTERS[(self.type, version)](payload)
+            version += 1
+        return cls.model_validate(payload)
+
+    @property
+    def key(self) -> bytes:
+        """The Kafka key: the session id, so one session's messages stay in order."""
+        return str(self.session_id).encode()

@@ -1,0 +1,151 @@
+"""Events: past-tense facts. Those appended to the event log are the source of every read model."""
+
+from __future__ import annotations
+
+from typing import Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from modulardata.contracts.base import Message, register
+from modulardata.contracts.values import ColumnSchema
+
+IngestionErrorCode = Literal[
+    "empty_file",
+    "header_only",
+    "not_text",
+    "undecodable",
+    "unterminated_quote",
+    "too_large",
+    "unreadable",
+]
+
+
+@register
+class SessionCreated(Message):
+    """A session exists and belongs to one API key."""
+
+    TYPE = "SessionCreated"
+
+    session_id: UUID = Field(description="The new session.")
+    owner: str = Field(description="Id of the API key that owns it.")
+    name: str | None = Field(default=None, description="Optional display name.")
+
+
+@register
+class TaskProgressed(Message):
+    """A task reached a new stage of its flow."""
+
+    TYPE = "TaskProgressed"
+
+    task_id: UUID = Field(description="The task.")
+    session_id: UUID = Field(description="Its session.")
+    stage: str = Field(description="Stage name, e.g. 'ingesting', 'committing'.")
+
+
+@register
+class DatasetIngested(Message):
+    """The profiler turned an upload into a canonical Parquet version in storage."""
+
+    TYPE = "DatasetIngested"
+
+    session_id: UUID = Field(description="Session of the upload.")
+    node_id: UUID = Field(description="Id of the version node to commit.")
+    filename: str = Field(description="File name the client gave.")
+    upload_uri: str = Field(description="Storage URI of the raw upload.")
+    storage_uri: str = Field(description="Storage URI of the canonical Parquet version.")
+    content_hash: str = Field(description="sha256 hex digest of the Parquet file.")
+    row_count: int = Field(ge=0, description="Rows in the version.")
+    column_count: int = Field(ge=0, description="Columns in the version.")
+    columns: tuple[ColumnSchema, ...] = Field(description="Column names and types.")
+
+
+@register
+class IngestionFailed(Message):
+    """The profiler could not read an upload; nothing was stored as a version."""
+
+    TYPE = "IngestionFailed"
+
+    session_id: UUID = Field(description="Session of the upload.")
+    filename: str = Field(description="File name the client gave.")
+    code: IngestionErrorCode = Field(description="Machine-readable reason.")
+    reason: str = Field(description="What is wrong, in plain words (with the line, if any).")
+
+
+@register
+class DatasetUploaded(Message):
+    """A file was uploaded into the session and became a version node."""
+
+    TYPE = "DatasetUploaded"
+
+    session_id: UUID = Field(description="The session.")
+    node_id: UUID = Field(description="The node made from the upload.")
+    filename: str = Field(description="File name the client gave.")
+    upload_uri: str = Field(description="Storage URI of the raw upload.")
+
+
+@register
+class VersionCommitted(Message):
+    """A dataset version became a node of the session's version tree."""
+
+    TYPE = "VersionCommitted"
+
+    session_id: UUID = Field(description="The session.")
+    node_id: UUID = Field(description="The new node.")
+    parent_id: UUID | None = Field(description="Node it was derived from; None for an upload.")
+    storage_uri: str = Field(description="Storage URI of the version's Parquet data.")
+    content_hash: str = Field(description="sha256 hex digest of the Parquet file.")
+    row_count: int = Field(ge=0, description="Rows in the version.")
+    column_count: int = Field(ge=0, description="Columns in the version.")
+    columns: tuple[ColumnSchema, ...] = Field(description="Column names and types.")
+    created_by_message_id: UUID | None = Field(
+        default=None, description="Chat message that produced it; None for an upload."
+    )
+    description: str = Field(description="One line saying how the version was made.")
+
+
+@register
+class HeadMoved(Message):
+    """The session's head (the version the next change applies to) now points at a node."""
+
+    TYPE = "HeadMoved"
+
+    session_id: UUID = Field(description="The session.")
+    node_id: UUID = Field(description="The new head.")
+    previous_node_id: UUID | None = Field(description="The head before; None at first.")
+
+
+@register
+class ChatMessageRecorded(Message):
+    """A chat message (the user's or the assistant's) joined the session's conversation."""
+
+    TYPE = "ChatMessageRecorded"
+
+    session_id: UUID = Field(description="The session.")
+    chat_message_id: UUID = Field(description="Id of the chat message.")
+    role: Literal["user", "assistant"] = Field(description="Who said it.")
+    text: str = Field(description="What was said.")
+    node_id: UUID | None = Field(default=None, description="Node the message led to, if any.")
+
+
+@register
+class TaskSucceeded(Message):
+    """A task finished; `node_id` is set when it made a version."""
+
+    TYPE = "TaskSucceeded"
+
+    task_id: UUID = Field(description="The task.")
+    session_id: UUID = Field(description="Its session.")
+    node_id: UUID | None = Field(default=None, description="Version the task made, if any.")
+
+
+@register
+class TaskFailed(Message):
+    """A task ended without a result; no version was made."""
+
+    TYPE = "TaskFailed"
+
+    task_id: UUID = Field(description="The task.")
+    session_id: UUID = Field(description="Its session.")
+    code: str = Field(description="Machine-readable reason.")
+    error: str = Field(description="What went wrong, in plain words.")

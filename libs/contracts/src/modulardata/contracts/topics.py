@@ -1,0 +1,27 @@
+"""Kafka topic names. A deployment may prefix them all (tests use a unique prefix per run)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+VERSIONING_COMMANDS: Final = "modulardata.versioning.commands"
+"""Commands for the versioning service (CreateSession)."""
+
+PROFILER_COMMANDS: Final = "modulardata.profiler.commands"
+"""Commands for the profiler (IngestDataset)."""
+
+PROFILER_EVENTS: Final = "modulardata.profiler.events"
+"""What the profiler reports (TaskProgressed, DatasetIngested, IngestionFailed)."""
+
+EVENTS: Final = "modulardata.events"
+"""Every event of the log, relayed in log order; the integration point for other consumers."""
+
+DEAD_LETTERS: Final = "modulardata.dead-letters"
+"""Messages a consumer could not decode, with the reason, kept for inspection."""
+
+ALL: Final = (VERSIONING_COMMANDS, PROFILER_COMMANDS, PROFILER_EVENTS, EVENTS, DEAD_LETTERS)
+
+
+def topic_name(base: str, prefix: str = "") -> str:
+    """The concrete topic for a base name under a deployment's prefix."""
+    return f"{prefix}{base}"

@@ -1,0 +1,128 @@
+"""Every message survives a JSON round trip inside its envelope; the envelope keeps its rules."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import pytest
+from pydantic import ValidationError
+
+from modulardata.contracts import commands, events
+from modulardata.contracts.base import Message, UnknownMessageType, registered_types
+from modulardata.contracts.envelope import UPCASTERS, Envelope
+from modulardata.contracts.values import ColumnSchema
+
+SESSION, NODE, TASK = uuid4(), uuid4(), uuid4()
+COLUMNS = (ColumnSchema(name="age", dtype="int64"), ColumnSchema(name="city", dtype="string"))
+
+EXAMPLES: list[Message] = [
+    commands.CreateSession(session_id=SESSION, owner="key-1", name="Customers"),
+    commands.IngestDataset(
+        session_id=SESSION,
+        upload_uri="file:///x/raw",
+        filename="c.csv",
+        byte_size=10,
+        content_hash="ab" * 32,
+    ),
+    events.SessionCreated(session_id=SESSION, owner="key-1"),
+    events.TaskProgressed(task_id=TASK, session_id=SESSION, stage="ingesting"),
+    events.DatasetIngested(
+        session_id=SESSION,
+        node_id=NODE,
+        filename="c.csv",
+        upload_uri="file:///x/raw",
+        storage_uri="s3://b/p/n.parquet",
+        content_hash="cd" * 32,
+        row_count=3,
+        column_count=2,
+        columns=COLUMNS,
+    ),
+    events.IngestionFailed(session_id=SESSION, filename="c.csv", code="empty_file", reason="empty"),
+    events.DatasetUploaded(session_id=SESSION, node_id=NODE, filename="c.csv", upload_uri="u"),
+    events.VersionCommitted(
+        session_id=SESSION,
+        node_id=NODE,
+        parent_id=None,
+        storage_uri="u",
+        content_hash="h",
+        row_count=3,
+        column_count=2,
+        columns=COLUMNS,
+        description="Uploaded c.csv",
+    ),
+    events.HeadMoved(session_id=SESSION, node_id=NODE, previous_node_id=None),
+    events.ChatMessageRecorded(
+        session_id=SESSION, chat_message_id=uuid4(), role="user", text="drop empty rows"
+    ),
+    events.TaskSucceeded(task_id=TASK, session_id=SESSION, node_id=NODE),
+    events.TaskFailed(
+        task_id=TASK, session_id=SESSION, code="empty_file", error="The file is empty"
+    ),
+]
+
+
+def test_examples_cover_every_registered_type() -> None:
+    assert {m.TYPE for m in EXAMPLES} == set(registered_types())
+
+
+@pytest.mark.parametrize("message", EXAMPLES, ids=lambda m: m.TYPE)
+def test_json_round_trip(message: Message) -> None:
+    envelope = Envelope.wrap(message, session_id=SESSION, correlation_id=TASK)
+    decoded = Envelope.model_validate_json(envelope.model_dump_json())
+    assert decoded == envelope
+    assert decoded.open() == message
+    assert decoded.occurred_at.tzinfo is not None
+
+
+def test_follow_keeps_the_flow_and_records_the_cause() -> None:
+    first = Envelope.wrap(EXAMPLES[0], session_id=SESSION, correlation_id=TASK)
+    second = first.follow(EXAMPLES[2])
+    assert (second.session_id, second.correlation_id) == (SESSION, TASK)
+    assert second.causation_id == first.message_id
+    assert second.message_id != first.message_id
+    assert second.key == str(SESSION).encode()
+
+
+def test_messages_are_frozen_and_strict() -> None:
+    message = events.HeadMoved(session_id=SESSION, node_id=NODE, previous_node_id=None)
+    with pytest.raises(ValidationError):
+        message.node_id = uuid4()  # type: ignore[misc]
+    with pytest.raises(ValidationError):
+        events.HeadMoved.model_validate(
+            {"session_id": str(SESSION), "node_id": str(NODE), "previous_node_id": None, "x": 1}
+        )
+
+
+def test_unknown_type_is_refused() -> None:
+    envelope = Envelope(
+        type="NoSuchThing", schema_version=1, correlation_id=TASK, session_id=SESSION, payload={}
+    )
+    with pytest.raises(UnknownMessageType):
+        envelope.open()
+
+
+def test_old_payloads_are_upcast_on_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(events.SessionCreated, "SCHEMA_VERSION", 2)
+    monkeypatch.setitem(
+        UPCASTERS,
+        ("SessionCreated", 1),
+        lambda p: {"session_id": p["session_id"], "owner": p["user"]},
+    )
+    old = Envelope(
+        type="SessionCreated",
+        schema_version=1,
+        correlation_id=TASK,
+        session_id=SESSION,
+        payload={"session_id": str(SESSION), "user": "k"},
+    )
+    assert old.open() == events.SessionCreated(session_id=SESSION, owner="k")
+
+
+def test_envelope_requires_an_aware_time() -> None:
+    with pytest.raises(ValidationError):
+        Envelope.model_validate_json(
+            Envelope.wrap(EXAMPLES[0], session_id=SESSION, correlation_id=TASK)
+            .model_dump_json()
+            .replace('Z"', '"')
+            .replace('+00:00"', '"')
+        )
