@@ -1,0 +1,26 @@
+"""Settings of the versioning service (prefix MODULARDATA_VERSIONING_)."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import SettingsConfigDict
+
+from modulardata.messaging.settings import KafkaSettings
+
+
+class VersioningSettings(KafkaSettings):
+    """Where the event log lives and how eagerly the relay and projector poll it."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MODULARDATA_VERSIONING_", populate_by_name=True, extra="ignore"
+    )
+
+    database_url: str = Field(
+        default="postgresql://postgres@127.0.0.1:15432/modulardata",
+        validation_alias=AliasChoices("MODULARDATA_VERSIONING_DATABASE_URL", "DATABASE_URL"),
+        description="PostgreSQL URL of the event log and read models.",
+    )
+    poll_interval_s: float = Field(
+        default=0.05, gt=0, description="Idle wait of the relay and projector between log reads."
+    )
+    batch_size: int = Field(default=500, ge=1, description="Events read from the log at once.")

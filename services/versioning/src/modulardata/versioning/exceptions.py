@@ -1,0 +1,23 @@
+"""Failures of the versioning service."""
+
+from __future__ import annotations
+
+
+class VersioningError(Exception):
+    """Base of every versioning failure."""
+
+
+class ConcurrencyConflict(VersioningError):
+    """Another writer appended to the stream first; reload and decide again."""
+
+    def __init__(self, stream_id: str, expected: int, actual: int) -> None:
+        super().__init__(f"stream {stream_id} is at version {actual}, expected {expected}")
+        self.stream_id = stream_id
+
+
+class DomainRejection(VersioningError):
+    """A request that cannot be carried out; it becomes a TaskFailed event, not a retry."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code

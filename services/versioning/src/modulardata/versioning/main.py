@@ -1,0 +1,77 @@
+"""Composition root of the versioning service: consumers, outbox relay and projector."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from faststream import FastStream
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from modulardata.contracts import topics
+from modulardata.messaging.bus import Bus, make_broker
+from modulardata.messaging.topics import ensure_topics
+from modulardata.versioning import eventstore, projector, relay
+from modulardata.versioning.config import VersioningSettings
+from modulardata.versioning.db import make_engine
+from modulardata.versioning.exceptions import ConcurrencyConflict
+from modulardata.versioning.handlers import VersioningHandlers
+
+GROUP = "modulardata-versioning"
+TRANSIENT = (OperationalError, DBAPIError, OSError, ConcurrencyConflict)
+
+
+async def migrate(engine: AsyncEngine) -> None:
+    """Create the event log and the read models if missing."""
+    async with engine.begin() as conn:
+        await eventstore.create_schema(conn)
+        await projector.create_schema(conn)
+
+
+def create_app(settings: VersioningSettings | None = None) -> FastStream:
+    """Wire the service from its settings."""
+    settings = settings or VersioningSettings()
+    broker = make_broker(settings, client_id=GROUP)
+    bus = Bus(broker, settings)
+    engine = make_engine(settings.database_url)
+    handlers = VersioningHandlers(engine)
+    bus.subscribe(
+        topics.VERSIONING_COMMANDS, f"{GROUP}.commands", handlers.handle, transient=TRANSIENT
+    )
+    bus.subscribe(
+        topics.PROFILER_EVENTS, f"{GROUP}.profiler-events", handlers.handle, transient=TRANSIENT
+    )
+    app = FastStream(broker)
+    background: list[asyncio.Task[None]] = []
+
+    @app.on_startup
+    async def prepare() -> None:
+        await migrate(engine)
+        await ensure_topics(settings)
+
+    @app.after_startup
+    async def start_followers() -> None:
+        size, interval = settings.batch_size, settings.poll_interval_s
+        background.append(
+            asyncio.create_task(relay.run(engine, bus, batch_size=size, poll_interval_s=interval))
+        )
+        background.append(
+            asyncio.create_task(projector.run(engine, batch_size=size, poll_interval_s=interval))
+        )
+
+    @app.on_shutdown
+    async def stop_followers() -> None:
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
+        await engine.dispose()
+
+    return app
+
+
+def configure_logging() -> None:
+    """INFO to stderr, the format every service uses."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
