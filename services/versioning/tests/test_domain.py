@@ -13,6 +13,7 @@ from modulardata.contracts.events import (
     DatasetIngested,
     DatasetUploaded,
     HeadMoved,
+    SessionCreated,
     TaskFailed,
     TaskProgressed,
     TaskSucceeded,
@@ -45,7 +46,7 @@ def _fold(events: list[Message]) -> domain.SessionState:
 def test_a_session_is_created_once() -> None:
     create = CreateSession(session_id=SESSION, owner="k")
     created = domain.decide_create(domain.SessionState(), create)
-    assert [type(e) for e in created] == [domain.SessionCreated]
+    assert [type(e) for e in created] == [SessionCreated]
     assert domain.decide_create(_fold(created), create) == []
 
 

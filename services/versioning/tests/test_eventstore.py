@@ -16,12 +16,11 @@ from modulardata.versioning import eventstore
 from modulardata.versioning.exceptions import ConcurrencyConflict
 
 
-def _event(stage: str, session: object = None) -> Envelope:
-    session_id = session or uuid4()
-    task = uuid4()
+def _event(stage: str) -> Envelope:
+    session, task = uuid4(), uuid4()
     return Envelope.wrap(
-        TaskProgressed(task_id=task, session_id=session_id, stage=stage),  # type: ignore[arg-type]
-        session_id=session_id,  # type: ignore[arg-type]
+        TaskProgressed(task_id=task, session_id=session, stage=stage),
+        session_id=session,
         correlation_id=task,
     )
 
