@@ -1,0 +1,331 @@
+#!/usr/bin/env bash
+# Local single-node KRaft Kafka broker for development and tests, run straight from the
+# Maven Central jars (no Docker, no tarball): see deploy/kafka/pom.xml.
+#
+#   deploy/local/kafka.sh up       start (idempotent) and wait until the broker answers
+#   deploy/local/kafka.sh down     stop (no-op when not running)
+#   deploy/local/kafka.sh status   exit 0 when running, 3 when stopped
+#   deploy/local/kafka.sh clean    stop and delete the broker data (jars are kept)
+#
+# Environment:
+#   MODULARDATA_RUN_DIR               run folder (default <repo>/.run)
+#   MODULARDATA_KAFKA_PORT            PLAINTEXT listener (default 19092)
+#   MODULARDATA_KAFKA_CONTROLLER_PORT KRaft controller listener (default 19093)
+#   MODULARDATA_KAFKA_HEAP_OPTS       JVM heap flags (default -Xmx512m -Xms256m)
+#   MODULARDATA_KAFKA_START_TIMEOUT   seconds to wait for readiness (default 90)
+#   KAFKA_BOOTSTRAP_SERVERS           if set, an external broker is used: up/down do nothing
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_DIR="$(cd "$SCRIPT_DIR/../.." && pwd)"
+RUN_DIR="${MODULARDATA_RUN_DIR:-$REPO_DIR/.run}"
+KAFKA_DIR="$RUN_DIR/kafka"
+LIBS="$KAFKA_DIR/libs"
+DATA="$KAFKA_DIR/data"
+LOG="$KAFKA_DIR/kafka.log"
+PID_FILE="$KAFKA_DIR/kafka.pid"
+CONFIG="$KAFKA_DIR/server.properties"
+POM="$REPO_DIR/deploy/kafka/pom.xml"
+LOG4J_CONFIG="$REPO_DIR/deploy/kafka/log4j2.properties"
+
+PORT="${MODULARDATA_KAFKA_PORT:-19092}"
+CONTROLLER_PORT="${MODULARDATA_KAFKA_CONTROLLER_PORT:-19093}"
+# The machine running this is small and shared with many other processes.
+HEAP_OPTS="${MODULARDATA_KAFKA_HEAP_OPTS:--Xmx512m -Xms256m}"
+START_TIMEOUT="${MODULARDATA_KAFKA_START_TIMEOUT:-90}"
+BOOTSTRAP="127.0.0.1:$PORT"
+
+if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then
+  JAVA="$JAVA_HOME/bin/java"
+else
+  JAVA="java"
+fi
+
+log() { printf 'kafka: %s\n' "$*"; }
+die() { printf 'kafka: ERROR: %s\n' "$*" >&2; exit 1; }
+
+external_broker() {
+  if [[ -n "${KAFKA_BOOTSTRAP_SERVERS:-}" ]]; then
+    log "KAFKA_BOOTSTRAP_SERVERS=$KAFKA_BOOTSTRAP_SERVERS is set: using that external broker, nothing to $1"
+    return 0
+  fi
+  return 1
+}
+
+# Serialise concurrent invocations (e.g. two `make infra-up` at once) on this run folder.
+# Every child we start closes fd 9 so the broker does not keep holding the lock.
+take_lock() {
+  mkdir -p "$KAFKA_DIR"
+  exec 9>"$KAFKA_DIR/.lock"
+  flock -w 180 9 || die "another kafka.sh holds $KAFKA_DIR/.lock"
+}
+
+port_open() {
+  # bash's /dev/tcp: no nc/ss dependency; a refused localhost connect fails immediately.
+  timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
+}
+
+# Prints the broker pid if the pid file points at a live kafka.Kafka process.
+running_pid() {
+  local pid
+  [[ -f "$PID_FILE" ]] || return 1
+  pid="$(<"$PID_FILE")"
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  # Guard against pid reuse after a reboot/crash: the process must really be our broker.
+  if kill -0 "$pid" 2>/dev/null && grep -qa 'kafka\.Kafka' "/proc/$pid/cmdline" 2>/dev/null; then
+    echo "$pid"
+    return 0
+  fi
+  return 1
+}
+
+log_tail() {
+  if [[ -f "$LOG" ]]; then
+    echo "---- last 40 lines of $LOG ----" >&2
+    tail -n 40 "$LOG" >&2
+    echo "----" >&2
+  fi
+}
+
+# A short Java tool run against the broker, with tool logging kept off stdout.
+run_tool() {
+  local class="$1"; shift
+  "$JAVA" -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+    -Dlog4j2.level=ERROR -Dlog4j2.StatusLogger.level=OFF \
+    -cp "$LIBS/*" "$class" "$@" 9>&-
+}
+
+fetch_jars() {
+  # The stamp holds the pom's checksum, so bumping a version in the pom refetches.
+  local want tmp
+  want="$(cksum <"$POM")"
+  if [[ -f "$LIBS/.complete" && "$(<"$LIBS/.complete")" == "$want" ]]; then
+    return 0
+  fi
+  command -v mvn >/dev/null || die "mvn not found; it is needed once to fetch the Kafka jars"
+  log "fetching broker jars with Maven into $LIBS ..."
+  # Download into a temp dir and swap, so an interrupted fetch never leaves a partial libs/.
+  tmp="$KAFKA_DIR/libs.tmp"
+  rm -rf "$tmp"
+  # Retried because the registry occasionally answers a single artifact with a 503;
+  # already downloaded artifacts stay in ~/.m2, so a retry only fetches what is missing.
+  local attempt
+  for attempt in 1 2 3; do
+    # Output goes to a file: even with -B -q, Debian's Maven prints stray ANSI codes.
+    if mvn -B -q -f "$POM" dependency:copy-dependencies -DoutputDirectory="$tmp" \
+        >"$KAFKA_DIR/mvn.log" 2>&1 9>&-; then
+      break
+    fi
+    grep -E 'ERROR|WARN' "$KAFKA_DIR/mvn.log" | head -n 5 >&2 || true
+    rm -rf "$tmp"
+    if ((attempt == 3)); then
+      die "mvn dependency:copy-dependencies failed 3 times (is Maven Central reachable?)"
+    fi
+    log "mvn failed (attempt $attempt), retrying in $((attempt * 5))s"
+    sleep $((attempt * 5))
+  done
+  echo "$want" >"$tmp/.complete"
+  rm -rf "$LIBS"
+  mv "$tmp" "$LIBS"
+}
+
+write_config() {
+  # Regenerated on every start so port changes apply; data stays in $DATA.
+  cat >"$CONFIG" <<EOF
+# Generated by deploy/local/kafka.sh on every start; edit the script, not this file.
+process.roles=broker,controller
+node.id=1
+listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+# Kafka 4.x dynamic quorum, formatted with --standalone.
+controller.quorum.bootstrap.servers=127.0.0.1:$CONTROLLER_PORT
+log.dirs=$DATA
+
+num.partitions=3
+default.replication.factor=1
+min.insync.replicas=1
+auto.create.topics.enable=true
+delete.topic.enable=true
+# Consumers in tests should not wait 3 s for the first rebalance.
+group.initial.rebalance.delay.ms=0
+
+# Single node: every internal topic has one replica, and few partitions so that the
+# first consumer group / transaction does not wait for 50 partitions to be created.
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=3
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=3
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+share.coordinator.state.topic.num.partitions=3
+
+# Small machine: few threads.
+num.network.threads=2
+num.io.threads=4
+num.recovery.threads.per.data.dir=1
+background.threads=4
+log.retention.hours=168
+EOF
+}
+
+format_storage() {
+  # meta.properties exists once StorageTool has run; formatting twice would fail.
+  if [[ -f "$DATA/meta.properties" ]]; then
+    local formatted_port
+    formatted_port="$(cat "$KAFKA_DIR/formatted-controller-port" 2>/dev/null || true)"
+    # With --standalone the controller endpoint is written into the metadata log, so a
+    # changed controller port cannot just be picked up from server.properties.
+    if [[ -n "$formatted_port" && "$formatted_port" != "$CONTROLLER_PORT" ]]; then
+      die "data in $DATA was formatted for controller port $formatted_port, not $CONTROLLER_PORT; run '$0 clean' first"
+    fi
+    return 0
+  fi
+  local cluster_id
+  # A Kafka cluster id is 16 random bytes in URL-safe base64 without padding; making it
+  # here saves a JVM start for `StorageTool random-uuid`.
+  cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  log "formatting storage in $DATA (cluster id $cluster_id)"
+  mkdir -p "$DATA"
+  if ! "$JAVA" -Xmx256m -Dlog4j2.configurationFile="$LOG4J_CONFIG" -cp "$LIBS/*" \
+      kafka.tools.StorageTool format -t "$cluster_id" -c "$CONFIG" --standalone 9>&- >"$KAFKA_DIR/format.log" 2>&1; then
+    cat "$KAFKA_DIR/format.log" >&2
+    die "kafka.tools.StorageTool format failed"
+  fi
+  echo "$CONTROLLER_PORT" >"$KAFKA_DIR/formatted-controller-port"
+}
+
+wait_ready() {
+  local pid="$1" deadline=$((SECONDS + START_TIMEOUT))
+  # Cheap checks first (process alive, log line, port open); only then one real metadata
+  # request, because every tool run costs a JVM start (~1-2 s on this machine).
+  while ((SECONDS < deadline)); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      log_tail
+      die "broker process $pid exited during startup"
+    fi
+    if grep -q 'Kafka Server started' "$LOG" 2>/dev/null && port_open "$PORT"; then
+      if run_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --list >/dev/null 2>&1; then
+        return 0
+      fi
+    fi
+    sleep 0.5
+  done
+  log_tail
+  die "broker not ready after ${START_TIMEOUT}s"
+}
+
+cmd_up() {
+  external_broker "start" && return 0
+  take_lock
+  local pid started=$SECONDS
+  if pid="$(running_pid)"; then
+    if port_open "$PORT"; then
+      log "already running (pid $pid) at $BOOTSTRAP"
+      return 0
+    fi
+    # Alive but not listening yet: a previous `up` is probably still starting it.
+    log "process $pid is running but $BOOTSTRAP does not answer yet; waiting"
+    wait_ready "$pid"
+    log "ready at $BOOTSTRAP"
+    return 0
+  fi
+  rm -f "$PID_FILE"
+  for p in "$PORT" "$CONTROLLER_PORT"; do
+    if port_open "$p"; then
+      die "port 127.0.0.1:$p is already used by another process; set MODULARDATA_KAFKA_PORT / MODULARDATA_KAFKA_CONTROLLER_PORT"
+    fi
+  done
+  command -v "$JAVA" >/dev/null || die "java not found (Kafka 4.x needs Java 17+)"
+  [[ -f "$LOG4J_CONFIG" ]] || die "missing $LOG4J_CONFIG"
+
+  fetch_jars
+  write_config
+  format_storage
+
+  # Keep one previous log for post-mortems; readiness detection reads the fresh one.
+  if [[ -f "$LOG" ]]; then mv -f "$LOG" "$LOG.1"; fi
+  log "starting broker on $BOOTSTRAP (controller 127.0.0.1:$CONTROLLER_PORT), log $LOG"
+  # setsid + nohup: the broker must survive the calling shell / make / CI step.
+  # shellcheck disable=SC2086  # HEAP_OPTS is intentionally split into several flags
+  nohup setsid "$JAVA" $HEAP_OPTS \
+    -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError \
+    -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$LOG4J_CONFIG" -Dkafka.logs.dir="$KAFKA_DIR" \
+    -cp "$LIBS/*" kafka.Kafka "$CONFIG" \
+    </dev/null >"$LOG" 2>&1 9>&- &
+  pid=$!
+  echo "$pid" >"$PID_FILE"
+  wait_ready "$pid"
+  log "ready at $BOOTSTRAP (pid $pid) in $((SECONDS - started))s"
+}
+
+cmd_down() {
+  external_broker "stop" && return 0
+  take_lock
+  local pid
+  if ! pid="$(running_pid)"; then
+    rm -f "$PID_FILE"
+    log "not running"
+    return 0
+  fi
+  log "stopping broker (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  # A clean KRaft shutdown takes a few seconds; SIGKILL is the last resort (the next
+  # start then recovers the logs, which is slower but safe).
+  local i
+  for ((i = 0; i < 60; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "still alive after 30s, sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    for ((i = 0; i < 20; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.5
+    done
+  fi
+  rm -f "$PID_FILE"
+  log "stopped"
+}
+
+cmd_status() {
+  if [[ -n "${KAFKA_BOOTSTRAP_SERVERS:-}" ]]; then
+    log "external broker KAFKA_BOOTSTRAP_SERVERS=$KAFKA_BOOTSTRAP_SERVERS (not managed here)"
+    return 0
+  fi
+  local pid
+  if pid="$(running_pid)"; then
+    if port_open "$PORT"; then
+      log "running (pid $pid) at $BOOTSTRAP"
+    else
+      log "process $pid alive but $BOOTSTRAP not answering (starting or stuck?)"
+    fi
+    return 0
+  fi
+  log "stopped"
+  return 3
+}
+
+cmd_clean() {
+  cmd_down
+  external_broker "clean" && return 0
+  log "removing $DATA"
+  rm -rf "$DATA" "$KAFKA_DIR/formatted-controller-port" "$CONFIG" "$LOG" "$LOG.1" \
+    "$KAFKA_DIR/format.log" "$KAFKA_DIR/mvn.log"
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  clean) cmd_clean ;;
+  *)
+    echo "usage: $0 {up|down|status|clean}" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,76 @@
+"""The real stack for integration tests: real Kafka, real Postgres, services as processes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.stack import Stack
+
+MAX_UPLOAD_BYTES = 1_000_000
+
+
+@pytest.fixture(scope="session")
+def stack(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """One stack for the whole run; tests isolate themselves by session."""
+    running = Stack(
+        database_url=database_url,
+        workdir=tmp_path_factory.mktemp("stack"),
+        extra_env={"MODULARDATA_GATEWAY_MAX_UPLOAD_BYTES": str(MAX_UPLOAD_BYTES)},
+    )
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def client(stack: Stack) -> Iterator[httpx.Client]:
+    """An authenticated client of the stack's gateway."""
+    with stack.client() as http:
+        yield http
+
+
+def wait_for(
+    probe: Callable[[], Any], *, timeout_s: float = 60, what: str = "condition"
+) -> Any:
+    """Poll until `probe` returns something truthy; fail with `what` after the timeout."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        result = probe()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def wait_task(client: httpx.Client, task_id: str, timeout_s: float = 60) -> dict[str, Any]:
+    """Poll a task until it has finished, and return it."""
+
+    def finished() -> dict[str, Any] | None:
+        body: dict[str, Any] = client.get(f"/v1/tasks/{task_id}").json()
+        return body if body["status"] in {"succeeded", "failed"} else None
+
+    result: dict[str, Any] = wait_for(finished, timeout_s=timeout_s, what=f"task {task_id}")
+    return result
+
+
+def new_session(client: httpx.Client) -> str:
+    """Create a session and return its id."""
+    response = client.post("/v1/sessions", json={"name": "it"})
+    assert response.status_code == 201, response.text
+    session_id: str = response.json()["session_id"]
+    return session_id
+
+
+def upload(client: httpx.Client, session_id: str, path_or_bytes: Path | bytes,
+           filename: str = "data.csv") -> httpx.Response:
+    """POST a file to the session's datasets endpoint."""
+    content = path_or_bytes.read_bytes() if isinstance(path_or_bytes, Path) else path_or_bytes
+    return client.post(
+        f"/v1/sessions/{session_id}/datasets", files={"file": (filename, content, "text/csv")}
+    )

@@ -1,0 +1,156 @@
+"""The whole local stack as child processes, isolated per test run.
+
+Each run gets its own database, topic prefix, storage folder and API key on the Kafka broker and
+Postgres server the Makefile started (or KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+BIN = Path(sys.executable).parent
+DEFAULT_KAFKA = "127.0.0.1:19092"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class ServiceProcess:
+    """One service run as a child process, its output in a log file."""
+
+    name: str
+    argv: list[str]
+    env: Mapping[str, str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start the service (again, after a kill)."""
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            self.argv, env=dict(self.env), stdout=log, stderr=subprocess.STDOUT
+        )
+        log.close()
+
+    def kill(self) -> None:
+        """Kill it hard, as a crash would."""
+        self._signal(signal.SIGKILL)
+
+    def stop(self) -> None:
+        """Stop it gracefully."""
+        self._signal(signal.SIGTERM)
+
+    def _signal(self, sig: signal.Signals) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The end of its log, for failure messages."""
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+@dataclass
+class Stack:
+    """Gateway, profiler and versioning running against one isolated namespace."""
+
+    database_url: str
+    workdir: Path
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+    api_key: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    topic_prefix: str = field(default_factory=lambda: f"it-{uuid.uuid4().hex[:10]}.")
+    port: int = field(default_factory=free_port)
+    services: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    @property
+    def kafka(self) -> str:
+        """Bootstrap servers of the broker under test."""
+        return os.environ.get("KAFKA_BOOTSTRAP_SERVERS", DEFAULT_KAFKA)
+
+    @property
+    def url(self) -> str:
+        """Base URL of the gateway."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment every service of this stack runs with."""
+        return {
+            **os.environ,
+            "KAFKA_BOOTSTRAP_SERVERS": self.kafka,
+            "DATABASE_URL": self.database_url,
+            "MODULARDATA_TOPIC_PREFIX": self.topic_prefix,
+            "STORAGE_URL": f"file://{self.workdir / 'storage'}",
+            "MODULARDATA_API_KEY": self.api_key,
+            "MODULARDATA_GATEWAY_PORT": str(self.port),
+            **self.extra_env,
+        }
+
+    def start(self) -> None:
+        """Start every service and wait until the gateway answers."""
+        commands = {
+            "versioning": [str(BIN / "modulardata-versioning"), "run"],
+            "profiler": [str(BIN / "modulardata-profiler")],
+            "gateway": [str(BIN / "modulardata-gateway"), "serve"],
+        }
+        for name, argv in commands.items():
+            service = ServiceProcess(name, argv, self.env, self.workdir / f"{name}.log")
+            service.start()
+            self.services[name] = service
+        self.wait_healthy()
+
+    def wait_healthy(self, timeout_s: float = 90) -> None:
+        """Block until the gateway's health check passes."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for service in self.services.values():
+                if service.process and service.process.poll() is not None:
+                    raise RuntimeError(f"{service.name} exited:\n{service.log_tail()}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"gateway not healthy:\n{self.services['gateway'].log_tail()}")
+
+    def stop(self) -> None:
+        """Stop every service."""
+        for service in self.services.values():
+            service.stop()
+
+    def create_key(self, name: str) -> str:
+        """A new API key made with the gateway's own command."""
+        printed = subprocess.run(
+            [str(BIN / "modulardata-gateway"), "create-key", "--name", name],
+            env=self.env, check=True, capture_output=True, text=True,
+        ).stdout
+        return printed.strip().splitlines()[-1].split()[-1]
+
+    def client(self, api_key: str | None = None) -> httpx.Client:
+        """An HTTP client for the gateway, authenticated with this stack's key by default."""
+        key = self.api_key if api_key is None else api_key
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
