@@ -35,9 +35,7 @@ def client(stack: Stack) -> Iterator[httpx.Client]:
         yield http
 
 
-def wait_for(
-    probe: Callable[[], Any], *, timeout_s: float = 60, what: str = "condition"
-) -> Any:
+def wait_for(probe: Callable[[], Any], *, timeout_s: float = 60, what: str = "condition") -> Any:
     """Poll until `probe` returns something truthy; fail with `what` after the timeout."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -67,8 +65,9 @@ def new_session(client: httpx.Client) -> str:
     return session_id
 
 
-def upload(client: httpx.Client, session_id: str, path_or_bytes: Path | bytes,
-           filename: str = "data.csv") -> httpx.Response:
+def upload(
+    client: httpx.Client, session_id: str, path_or_bytes: Path | bytes, filename: str = "data.csv"
+) -> httpx.Response:
     """POST a file to the session's datasets endpoint."""
     content = path_or_bytes.read_bytes() if isinstance(path_or_bytes, Path) else path_or_bytes
     return client.post(

@@ -22,7 +22,7 @@ def _event_counts(stack: Stack, session_id: str) -> dict[str, int]:
             "SELECT type, count(*) FROM events WHERE metadata->>'session_id' = %s GROUP BY type",
             (session_id,),
         ).fetchall()
-    return {type_: count for type_, count in rows}
+    return dict(rows)
 
 
 def _raw_upload(stack: Stack, session_id: str, content: bytes) -> str:
@@ -39,7 +39,9 @@ def test_a_redelivered_command_adds_no_events(stack: Stack, client: httpx.Client
         IngestDataset(
             session_id=uuid.UUID(session_id),
             upload_uri=_raw_upload(stack, session_id, b"a,b\n1,2\n3,4\n"),
-            filename="again.csv", byte_size=12, content_hash="0" * 64,
+            filename="again.csv",
+            byte_size=12,
+            content_hash="0" * 64,
         ),
         session_id=uuid.UUID(session_id),
         correlation_id=task_id,
@@ -61,11 +63,13 @@ def test_a_redelivered_command_adds_no_events(stack: Stack, client: httpx.Client
     report_ids = wait_for(reports, what="the profiler answering all three deliveries")
     with psycopg.connect(stack.database_url, autocommit=True) as conn:
         wait_for(
-            lambda: conn.execute(
-                "SELECT count(*) FROM processed_messages WHERE message_id = ANY(%s::uuid[])",
-                (report_ids,),
-            ).fetchone()
-            == (len(report_ids),),
+            lambda: (
+                conn.execute(
+                    "SELECT count(*) FROM processed_messages WHERE message_id = ANY(%s::uuid[])",
+                    (report_ids,),
+                ).fetchone()
+                == (len(report_ids),)
+            ),
             what="versioning handling every report",
         )
     counts = _event_counts(stack, session_id)

@@ -12,8 +12,12 @@ import psycopg
 from tests.integration.conftest import new_session, upload, wait_task
 from tests.support.stack import BIN, Stack
 
-VIEWS = {"sessions": "session_id", "nodes": "node_id", "chat_logs": "chat_message_id",
-         "tasks": "task_id"}
+VIEWS = {
+    "sessions": "session_id",
+    "nodes": "node_id",
+    "chat_logs": "chat_message_id",
+    "tasks": "task_id",
+}
 
 
 def _snapshot(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
@@ -33,7 +37,11 @@ def test_rebuild_equals_live_projection(stack: Stack, client: httpx.Client) -> N
 
     done = subprocess.run(
         [str(BIN / "modulardata-versioning"), "rebuild"],
-        env=stack.env, capture_output=True, text=True, check=True, cwd=Path(stack.workdir),
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(stack.workdir),
     )
     assert "rebuilt the read models" in done.stdout
     assert _snapshot(stack.database_url) == live

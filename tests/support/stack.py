@@ -145,7 +145,10 @@ class Stack:
         """A new API key made with the gateway's own command."""
         printed = subprocess.run(
             [str(BIN / "modulardata-gateway"), "create-key", "--name", name],
-            env=self.env, check=True, capture_output=True, text=True,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
         return printed.strip().splitlines()[-1].split()[-1]
 
