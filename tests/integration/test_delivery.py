@@ -27,7 +27,8 @@ def _event_counts(stack: Stack, session_id: str) -> dict[str, int]:
 
 def _raw_upload(stack: Stack, session_id: str, content: bytes) -> str:
     """Put bytes where the gateway would and return their storage URI."""
-    path = stack.workdir / f"raw-{uuid.uuid4().hex}.csv"
+    path = stack.workdir / "storage" / "uploads" / session_id / f"{uuid.uuid4().hex}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
     return Path(path).as_uri()
 

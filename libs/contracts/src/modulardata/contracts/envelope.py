@@ -48,9 +48,13 @@ class Envelope(BaseModel):
             payload=message.model_dump(mode="json"),
         )
 
-    def follow(self, message: Message) -> Envelope:
-        """Wrap a message caused by this one: same session and task, causation set."""
+    def follow(self, message: Message, *, message_id: UUID | None = None) -> Envelope:
+        """Wrap a message caused by this one: same session and task, causation set.
+
+        A fixed `message_id` makes a repeated reaction to a redelivered message recognisable.
+        """
         return Envelope(
+            message_id=message_id or uuid4(),
             type=message.TYPE,
             schema_version=message.SCHEMA_VERSION,
             correlation_id=self.correlation_id,

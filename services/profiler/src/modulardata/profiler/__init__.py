@@ -1,0 +1,1 @@
+"""The profiler service: turns uploads into canonical Parquet dataset versions."""

@@ -1,0 +1,63 @@
+"""The profiler's errors; an `IngestionError` is bad input, reported as `IngestionFailed`."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from modulardata.contracts.events import IngestionErrorCode
+
+
+class ProfilerError(Exception):
+    """Base of every error the profiler raises on purpose."""
+
+
+class IngestionError(ProfilerError):
+    """An upload cannot become a dataset; `reason` says why in plain words."""
+
+    code: ClassVar[IngestionErrorCode]
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class EmptyFile(IngestionError):
+    """The file holds nothing but blank space."""
+
+    code = "empty_file"
+
+
+class HeaderOnly(IngestionError):
+    """The file has a header row and no data rows."""
+
+    code = "header_only"
+
+
+class NotText(IngestionError):
+    """The file is binary (or text in an encoding with NUL bytes, such as UTF-16)."""
+
+    code = "not_text"
+
+
+class Undecodable(IngestionError):
+    """The file is text, but not valid UTF-8."""
+
+    code = "undecodable"
+
+
+class UnterminatedQuote(IngestionError):
+    """A quoted value is opened and never closed."""
+
+    code = "unterminated_quote"
+
+
+class TooLarge(IngestionError):
+    """The file has more rows than the service accepts."""
+
+    code = "too_large"
+
+
+class Unreadable(IngestionError):
+    """The file cannot be read as a CSV for any other reason (e.g. rows of different lengths)."""
+
+    code = "unreadable"

@@ -1,0 +1,173 @@
+"""An IngestDataset command yields progress, then a stored version or a failure event."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import pyarrow.parquet as pq
+import pytest
+from faststream import FastStream
+from faststream.kafka import KafkaBroker, TestKafkaBroker
+
+from modulardata.contracts import topics
+from modulardata.contracts.commands import IngestDataset
+from modulardata.contracts.envelope import Envelope
+from modulardata.contracts.events import DatasetIngested, IngestionFailed, TaskProgressed
+from modulardata.messaging.bus import Bus
+from modulardata.profiler.config import ProfilerSettings
+from modulardata.profiler.main import create_app, create_broker
+from modulardata.profiler.uploads import upload_node_id, version_key
+from modulardata.storage import LocalStorage, sha256_file
+
+
+class Profiler:
+    """The profiler's broker, with the events and dead letters it publishes collected."""
+
+    def __init__(self, settings: ProfilerSettings, storage: LocalStorage) -> None:
+        self.storage = storage
+        self.broker: KafkaBroker = create_broker(settings)
+        self.bus = Bus(self.broker, settings)
+        self.events: list[Envelope] = []
+        self.dead: list[dict[str, Any]] = []
+
+        @self.broker.subscriber(self.bus.topic(topics.PROFILER_EVENTS))
+        async def collect(body: dict[str, Any]) -> None:
+            self.events.append(Envelope.model_validate(body))
+
+        @self.broker.subscriber(self.bus.topic(topics.DEAD_LETTERS))
+        async def collect_dead(body: dict[str, Any]) -> None:
+            self.dead.append(body)
+
+    def upload(self, tmp_path: Path, data: bytes, filename: str = "people.csv") -> Envelope:
+        """Store `data` as an upload and return the command that asks to ingest it."""
+        source = tmp_path / filename
+        source.write_bytes(data)
+        session = uuid4()
+        uri = self.storage.put_file(f"uploads/{session}/{filename}", source)
+        command = IngestDataset(
+            session_id=session,
+            upload_uri=uri,
+            filename=filename,
+            byte_size=len(data),
+            content_hash=sha256_file(source),
+        )
+        return Envelope.wrap(command, session_id=session, correlation_id=uuid4())
+
+    def opened(self) -> list[object]:
+        return [envelope.open() for envelope in self.events]
+
+
+@pytest.fixture
+def profiler(tmp_path: Path) -> Profiler:
+    root = tmp_path / "storage"
+    settings = ProfilerSettings(
+        storage_url=root.as_uri(), topic_prefix=f"t{uuid4().hex[:8]}.", max_rows=1000
+    )
+    return Profiler(settings, LocalStorage(root))
+
+
+async def test_an_upload_becomes_a_stored_parquet_version(
+    profiler: Profiler, tmp_path: Path
+) -> None:
+    command = profiler.upload(tmp_path, b"name,age\nAda,36\nAlan,41\nGrace,85\n")
+    async with TestKafkaBroker(profiler.broker):
+        await profiler.bus.publish(command, topics.PROFILER_COMMANDS)
+
+    progress, ingested = profiler.opened()
+    task = command.correlation_id
+    assert progress == TaskProgressed(
+        task_id=task, session_id=command.session_id, stage="ingesting"
+    )
+    assert isinstance(ingested, DatasetIngested)
+    for envelope in profiler.events:
+        assert envelope.correlation_id == task
+        assert envelope.causation_id == command.message_id
+        assert envelope.session_id == command.session_id
+    node = upload_node_id(task)
+    assert ingested.node_id == node
+    assert ingested.storage_uri == profiler.storage.uri_for(version_key(command.session_id, node))
+    assert (ingested.row_count, ingested.column_count) == (3, 2)
+    assert [(c.name, c.dtype) for c in ingested.columns] == [("name", "string"), ("age", "int64")]
+    with profiler.storage.local_copy(ingested.storage_uri) as parquet:
+        assert sha256_file(parquet) == ingested.content_hash
+        assert pq.read_table(parquet).column("age").to_pylist() == [36, 41, 85]
+    assert profiler.dead == []
+
+
+async def test_a_redelivered_command_makes_the_same_node_and_messages(
+    profiler: Profiler, tmp_path: Path
+) -> None:
+    command = profiler.upload(tmp_path, b"a,b\n1,x\n2,y\n")
+    async with TestKafkaBroker(profiler.broker):
+        await profiler.bus.publish(command, topics.PROFILER_COMMANDS)
+        await profiler.bus.publish(command, topics.PROFILER_COMMANDS)
+
+    first, second = profiler.opened()[1::2]
+    assert isinstance(first, DatasetIngested)
+    assert first == second
+    assert [e.message_id for e in profiler.events[:2]] == [
+        e.message_id for e in profiler.events[2:]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"", "empty_file"),
+        (b"a,b\n1,2\n3,4,5\n", "unreadable"),
+        (b"a\n" + b"1\n" * 1001, "too_large"),
+    ],
+)
+async def test_bad_input_is_reported_not_raised(
+    profiler: Profiler, tmp_path: Path, data: bytes, code: str
+) -> None:
+    command = profiler.upload(tmp_path, data)
+    async with TestKafkaBroker(profiler.broker):
+        await profiler.bus.publish(command, topics.PROFILER_COMMANDS)
+
+    progress, failed = profiler.opened()
+    assert isinstance(progress, TaskProgressed)
+    assert isinstance(failed, IngestionFailed)
+    assert (failed.code, failed.filename) == (code, "people.csv")
+    assert failed.reason
+    assert profiler.events[1].correlation_id == command.correlation_id
+    assert profiler.dead == []
+    assert not list(profiler.storage.root.glob("sessions/**/*.parquet"))
+
+
+async def test_a_missing_upload_is_reported(profiler: Profiler, tmp_path: Path) -> None:
+    command = profiler.upload(tmp_path, b"a\n1\n")
+    profiler.storage.delete(command.payload["upload_uri"])
+    async with TestKafkaBroker(profiler.broker):
+        await profiler.bus.publish(command, topics.PROFILER_COMMANDS)
+
+    _, failed = profiler.opened()
+    assert isinstance(failed, IngestionFailed)
+    assert failed.code == "unreadable"
+    assert "no longer in storage" in failed.reason
+
+
+async def test_an_unexpected_failure_fails_the_task(
+    profiler: Profiler, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr("modulardata.profiler.handlers.ingest_upload", broken)
+    command = profiler.upload(tmp_path, b"a\n1\n")
+    async with TestKafkaBroker(profiler.broker):
+        await profiler.bus.publish(command, topics.PROFILER_COMMANDS)
+
+    _, failed = profiler.opened()
+    assert isinstance(failed, IngestionFailed)
+    assert failed.code == "unreadable"
+    assert "bug" not in failed.reason
+    assert profiler.dead == []
+
+
+def test_create_app_serves_the_profiler_broker(tmp_path: Path) -> None:
+    app = create_app(ProfilerSettings(storage_url=tmp_path.as_uri()))
+    assert isinstance(app, FastStream)
+    assert isinstance(app.broker, KafkaBroker)
