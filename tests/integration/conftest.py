@@ -50,7 +50,10 @@ def wait_task(client: httpx.Client, task_id: str, timeout_s: float = 60) -> dict
     """Poll a task until it has finished, and return it."""
 
     def finished() -> dict[str, Any] | None:
-        body: dict[str, Any] = client.get(f"/v1/tasks/{task_id}").json()
+        response = client.get(f"/v1/tasks/{task_id}")
+        if response.status_code == 404:  # not recorded yet (sent straight to Kafka)
+            return None
+        body: dict[str, Any] = response.json()
         return body if body["status"] in {"succeeded", "failed"} else None
 
     result: dict[str, Any] = wait_for(finished, timeout_s=timeout_s, what=f"task {task_id}")

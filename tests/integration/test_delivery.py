@@ -59,7 +59,7 @@ def test_a_redelivered_command_adds_no_events(stack: Stack, client: httpx.Client
         )
         mine = [r for r in records if r["correlation_id"] == str(task_id)]
         done = sum(r["type"] == "DatasetIngested" for r in mine) == 3
-        return [r["message_id"] for r in mine] if done else []
+        return sorted({r["message_id"] for r in mine}) if done else []
 
     report_ids = wait_for(reports, what="the profiler answering all three deliveries")
     with psycopg.connect(stack.database_url, autocommit=True) as conn:

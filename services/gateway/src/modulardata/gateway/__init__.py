@@ -1,0 +1,1 @@
+"""The gateway: the REST front door that publishes commands and serves the read models."""

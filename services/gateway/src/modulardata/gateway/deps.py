@@ -1,0 +1,103 @@
+"""FastAPI dependencies, as `Annotated` aliases: the app's resources, the caller, owned objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from modulardata.gateway import queries
+from modulardata.gateway.auth import bearer_token
+from modulardata.gateway.config import GatewaySettings
+from modulardata.gateway.exceptions import NotFound, Unauthorized
+from modulardata.gateway.keys import owner_of
+from modulardata.gateway.queries import OwnedTask
+from modulardata.messaging.bus import Bus
+from modulardata.storage import ObjectStorage
+from modulardata.versioning.readmodels import SessionView
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What the composition root built for the request handlers."""
+
+    settings: GatewaySettings
+    engine: AsyncEngine
+    storage: ObjectStorage
+    bus: Bus
+
+
+bearer_scheme = HTTPBearer(auto_error=False, description="An API key: `Bearer <key>`.")
+"""Declares the scheme in the OpenAPI document; `authenticate` does the checking."""
+
+
+def get_resources(request: Request) -> Resources:
+    """The app's resources."""
+    resources: Resources = request.app.state.resources
+    return resources
+
+
+ResourcesDep = Annotated[Resources, Depends(get_resources)]
+
+
+def get_settings(resources: ResourcesDep) -> GatewaySettings:
+    """The gateway's settings."""
+    return resources.settings
+
+
+def get_engine(resources: ResourcesDep) -> AsyncEngine:
+    """The database engine."""
+    return resources.engine
+
+
+def get_storage(resources: ResourcesDep) -> ObjectStorage:
+    """The object storage."""
+    return resources.storage
+
+
+def get_bus(resources: ResourcesDep) -> Bus:
+    """The Kafka bus."""
+    return resources.bus
+
+
+SettingsDep = Annotated[GatewaySettings, Depends(get_settings)]
+EngineDep = Annotated[AsyncEngine, Depends(get_engine)]
+StorageDep = Annotated[ObjectStorage, Depends(get_storage)]
+BusDep = Annotated[Bus, Depends(get_bus)]
+
+
+async def authenticate(request: Request, engine: EngineDep) -> str:
+    """The id of the caller's API key; Unauthorized unless the key is known."""
+    key_id = await owner_of(engine, bearer_token(request.headers.get("authorization")))
+    if key_id is None:
+        raise Unauthorized("unknown API key")
+    return key_id
+
+
+OwnerDep = Annotated[str, Depends(authenticate)]
+
+
+def parse_id(value: str, what: str) -> UUID:
+    """A path id as a UUID; a malformed id names nothing, so it is NotFound."""
+    try:
+        return UUID(value)
+    except ValueError:
+        raise NotFound(f"{what} {value!r} not found", code=f"{what}_not_found") from None
+
+
+async def owned_session(session_id: str, owner: OwnerDep, engine: EngineDep) -> SessionView:
+    """The session in the path, if it belongs to the caller."""
+    return await queries.owned_session(engine, parse_id(session_id, "session"), owner)
+
+
+async def owned_task(task_id: str, owner: OwnerDep, engine: EngineDep) -> OwnedTask:
+    """The task in the path, if it belongs to the caller."""
+    return await queries.owned_task(engine, parse_id(task_id, "task"), owner)
+
+
+SessionDep = Annotated[SessionView, Depends(owned_session)]
+TaskDep = Annotated[OwnedTask, Depends(owned_task)]

@@ -1,0 +1,108 @@
+"""The one place errors become HTTP responses, always `{"error": {"code", "message"}}`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
+
+from modulardata.gateway.exceptions import (
+    BadUpload,
+    GatewayError,
+    MissingFilePart,
+    NotFound,
+    Unauthorized,
+    Unavailable,
+    UnsupportedMediaType,
+    UploadTooLarge,
+)
+from modulardata.storage import StorageError
+
+log = logging.getLogger(__name__)
+
+STATUS: dict[type[GatewayError], int] = {
+    Unauthorized: 401,
+    NotFound: 404,
+    BadUpload: 400,
+    MissingFilePart: 422,
+    UploadTooLarge: 413,
+    UnsupportedMediaType: 415,
+    Unavailable: 503,
+}
+
+
+def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
+    """The JSON body of every error response."""
+    return {"error": {"code": code, "message": message}}
+
+
+def error_response(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    """An error response in the gateway's one shape."""
+    return JSONResponse(error_body(code, message), status_code=status, headers=headers)
+
+
+def status_of(exc: GatewayError) -> int:
+    """The HTTP status of a gateway error: that of its nearest mapped class."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 500
+
+
+async def _gateway_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, GatewayError)
+    status = status_of(exc)
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+    return error_response(status, exc.code, exc.message, headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    # Routing and framework errors: unknown routes (404), wrong methods (405) and the like.
+    assert isinstance(exc, HTTPException)
+    phrase = HTTPStatus(exc.status_code).phrase
+    code = phrase.lower().replace(" ", "_").replace("-", "_")
+    message = exc.detail if isinstance(exc.detail, str) else phrase
+    return error_response(exc.status_code, code, message, exc.headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = "; ".join(
+        f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors()
+    )
+    return error_response(422, "validation_error", problems or "invalid request")
+
+
+async def _backend_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("backend failure on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(503, "unavailable", "a backing service is unavailable; try again")
+
+
+async def _client_gone(request: Request, exc: Exception) -> JSONResponse:
+    # Nobody will read this answer; it only keeps a routine event out of the error log.
+    return error_response(400, "client_disconnected", "the client went away mid-request")
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    # The server logs the exception itself: Starlette re-raises it after this response.
+    return error_response(500, "internal_error", "internal server error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Make every error the app can raise answer in the gateway's error shape."""
+    app.add_exception_handler(GatewayError, _gateway_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DBAPIError, _backend_error)
+    app.add_exception_handler(StorageError, _backend_error)
+    app.add_exception_handler(ClientDisconnect, _client_gone)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,57 @@
+"""Failures the gateway reports to clients; `errors.py` maps each one to an HTTP status."""
+
+from __future__ import annotations
+
+
+class GatewayError(Exception):
+    """Base of every gateway failure; `code` is the machine-readable error code clients see."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class Unauthorized(GatewayError):
+    """No valid API key came with the request."""
+
+    code = "unauthorized"
+
+
+class NotFound(GatewayError):
+    """The resource does not exist, or belongs to another API key."""
+
+    code = "not_found"
+
+
+class BadUpload(GatewayError):
+    """The upload is malformed or its content is unusable."""
+
+    code = "bad_upload"
+
+
+class MissingFilePart(GatewayError):
+    """The multipart body has no `file` part."""
+
+    code = "missing_file"
+
+
+class UploadTooLarge(GatewayError):
+    """The upload exceeds the configured size limit."""
+
+    code = "too_large"
+
+
+class UnsupportedMediaType(GatewayError):
+    """The request body or the uploaded file is of a type the gateway does not accept."""
+
+    code = "unsupported_media_type"
+
+
+class Unavailable(GatewayError):
+    """A backing service (Kafka, PostgreSQL, storage) cannot be reached right now."""
+
+    code = "unavailable"

@@ -1,0 +1,65 @@
+"""The composition root: `create_app` builds the gateway from its settings."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+
+from modulardata.gateway.config import GatewaySettings
+from modulardata.gateway.deps import Resources, bearer_scheme
+from modulardata.gateway.errors import install_error_handlers
+from modulardata.gateway.keys import register_api_key
+from modulardata.gateway.routes import data, datasets, health, sessions, tasks
+from modulardata.gateway.schemas import ErrorBody
+from modulardata.gateway.tables import create_tables
+from modulardata.messaging.bus import Bus, make_broker
+from modulardata.messaging.topics import ensure_topics
+from modulardata.versioning.db import make_engine
+
+log = logging.getLogger(__name__)
+
+LOCAL_KEY_NAME = "local"
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    """The gateway app; connections are made when its lifespan starts, not here."""
+    settings = settings or GatewaySettings()
+    resources = Resources(
+        settings=settings,
+        engine=make_engine(settings.database_url),
+        storage=settings.open_storage(),
+        bus=Bus(make_broker(settings, client_id="modulardata-gateway"), settings),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.create_topics:
+            await ensure_topics(settings)
+        await create_tables(resources.engine)
+        if settings.api_key is not None:
+            key_id = await register_api_key(
+                resources.engine, settings.api_key.get_secret_value(), LOCAL_KEY_NAME
+            )
+            log.info("local API key registered as %s", key_id)
+        await resources.bus.broker.start()
+        try:
+            yield
+        finally:
+            await resources.bus.broker.stop()
+            await resources.engine.dispose()
+
+    app = FastAPI(
+        title="ModularData gateway",
+        version="0.1.0",
+        lifespan=lifespan,
+        responses={401: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    )
+    app.state.resources = resources
+    install_error_handlers(app)
+    app.include_router(health.router)
+    for module in (sessions, datasets, tasks, data):
+        app.include_router(module.router, dependencies=[Depends(bearer_scheme)])
+    return app

@@ -1,0 +1,28 @@
+"""Readiness: the gateway is up, its database answers and holds the read models it serves."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy.exc import DBAPIError
+
+from modulardata.gateway import queries
+from modulardata.gateway.deps import EngineDep
+from modulardata.gateway.exceptions import Unavailable
+from modulardata.gateway.schemas import ErrorBody, Health
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", responses={503: {"model": ErrorBody}})
+async def healthz(engine: EngineDep) -> Health:
+    """200 when the gateway can serve requests, 503 when the database cannot yet."""
+    try:
+        missing = await queries.missing_read_models(engine)
+    except DBAPIError as exc:
+        raise Unavailable("the database does not answer", code="database_unavailable") from exc
+    if missing:
+        raise Unavailable(
+            f"read models not created yet (is the versioning service running?): {missing}",
+            code="read_models_missing",
+        )
+    return Health()

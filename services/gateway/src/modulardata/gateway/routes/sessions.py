@@ -1,0 +1,56 @@
+"""Sessions: create one, read it, read its history."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from modulardata.gateway import queries, workflows
+from modulardata.gateway.deps import BusDep, EngineDep, OwnerDep, SessionDep, SettingsDep
+from modulardata.gateway.schemas import (
+    CreateSessionRequest,
+    HistoryResponse,
+    SessionCreatedResponse,
+    SessionPendingResponse,
+    SessionResponse,
+)
+
+router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
+
+
+@router.post(
+    "",
+    status_code=201,
+    responses={202: {"model": SessionPendingResponse, "description": "Not visible yet."}},
+)
+async def create_session(
+    owner: OwnerDep,
+    engine: EngineDep,
+    bus: BusDep,
+    settings: SettingsDep,
+    response: Response,
+    body: CreateSessionRequest | None = None,
+) -> SessionCreatedResponse | SessionPendingResponse:
+    """Create a session owned by the caller; 202 if it is not visible within the wait."""
+    name = body.name if body else None
+    session_id, view = await workflows.create_session(
+        engine, bus, owner, name, settings.session_wait_s
+    )
+    response.headers["Location"] = f"/v1/sessions/{session_id}"
+    if view is None:
+        response.status_code = 202
+        return SessionPendingResponse(session_id=session_id)
+    return SessionCreatedResponse(
+        session_id=view.session_id, name=view.name, created_at=view.created_at
+    )
+
+
+@router.get("/{session_id}")
+async def get_session(session: SessionDep, engine: EngineDep) -> SessionResponse:
+    """The session, its head and how many versions it has."""
+    return SessionResponse.of(session, await queries.node_count(engine, session.session_id))
+
+
+@router.get("/{session_id}/history")
+async def get_history(session: SessionDep, engine: EngineDep) -> HistoryResponse:
+    """Every version of the session and its whole conversation."""
+    return HistoryResponse.of(session, await queries.history(engine, session.session_id))

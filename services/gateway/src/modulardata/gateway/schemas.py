@@ -1,0 +1,214 @@
+"""Request and response bodies of the REST API, built from the read models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal, cast
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from modulardata.contracts.values import ColumnSchema
+from modulardata.gateway.queries import History, OwnedTask
+from modulardata.versioning.readmodels import SessionView
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong."""
+
+    code: str = Field(description="Machine-readable error code, e.g. 'session_not_found'.")
+    message: str = Field(description="What went wrong, in plain words.")
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response."""
+
+    error: ErrorDetail
+
+
+class Health(BaseModel):
+    """The gateway can serve requests."""
+
+    status: Literal["ok"] = "ok"
+
+
+class CreateSessionRequest(BaseModel):
+    """Options for a new session."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=200, description="Optional display name.")
+
+
+class SessionCreatedResponse(BaseModel):
+    """A session that exists."""
+
+    session_id: UUID
+    name: str | None
+    created_at: datetime
+
+
+class SessionPendingResponse(BaseModel):
+    """A session that was requested but is not visible yet; poll GET /v1/sessions/{id}."""
+
+    session_id: UUID
+    status: Literal["pending"] = "pending"
+
+
+class TaskAcceptedResponse(BaseModel):
+    """A task was accepted; follow it at GET /v1/tasks/{task_id}."""
+
+    task_id: UUID
+    session_id: UUID
+
+
+TaskStatus = Literal["queued", "running", "succeeded", "failed"]
+
+
+class TaskResult(BaseModel):
+    """What a task produced."""
+
+    node_id: UUID = Field(description="The version node the task made.")
+
+
+class TaskResponse(BaseModel):
+    """Where a task stands."""
+
+    task_id: UUID
+    session_id: UUID
+    kind: str = Field(description="What the task does, e.g. 'upload'.")
+    status: TaskStatus
+    stage: str = Field(description="The latest stage reached, e.g. 'queued', 'ingesting'.")
+    events: list[dict[str, Any]] = Field(description="Stages reached, oldest first.")
+    result: TaskResult | None
+    error: ErrorDetail | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, task: OwnedTask) -> TaskResponse:
+        """The response for a task: queued until the read model knows it."""
+        view = task.view
+        if view is None:
+            return cls(
+                task_id=task.task_id,
+                session_id=task.session_id,
+                kind=task.kind,
+                status="queued",
+                stage="queued",
+                events=[],
+                result=None,
+                error=None,
+                created_at=task.created_at,
+                updated_at=task.created_at,
+            )
+        failed = view.status == "failed"
+        return cls(
+            task_id=task.task_id,
+            session_id=task.session_id,
+            kind=task.kind,
+            status=cast(TaskStatus, view.status),
+            stage=view.stage,
+            events=view.events,
+            result=TaskResult(node_id=view.node_id) if view.node_id else None,
+            error=(
+                ErrorDetail(code=view.error_code or "task_failed", message=view.error or "")
+                if failed
+                else None
+            ),
+            created_at=task.created_at,
+            updated_at=view.updated_at,
+        )
+
+
+class SessionResponse(BaseModel):
+    """A session and where its head is."""
+
+    session_id: UUID
+    name: str | None
+    created_at: datetime
+    updated_at: datetime
+    head_node_id: UUID | None
+    node_count: int
+
+    @classmethod
+    def of(cls, view: SessionView, node_count: int) -> SessionResponse:
+        """The response for a session row."""
+        return cls(
+            session_id=view.session_id,
+            name=view.name,
+            created_at=view.created_at,
+            updated_at=view.updated_at,
+            head_node_id=view.head_node_id,
+            node_count=node_count,
+        )
+
+
+class NodeResponse(BaseModel):
+    """One dataset version of a session."""
+
+    node_id: UUID
+    parent_id: UUID | None
+    created_at: datetime
+    row_count: int
+    column_count: int
+    columns: list[ColumnSchema]
+    description: str
+    message: str | None = Field(description="The chat message that made it; None for uploads.")
+    is_head: bool
+
+
+class MessageResponse(BaseModel):
+    """One chat message of a session."""
+
+    chat_message_id: UUID
+    role: str
+    text: str
+    node_id: UUID | None
+    created_at: datetime
+
+
+class HistoryResponse(BaseModel):
+    """A session's versions and conversation, each in the order they were made."""
+
+    session_id: UUID
+    head_node_id: UUID | None
+    nodes: list[NodeResponse]
+    messages: list[MessageResponse]
+
+    @classmethod
+    def of(cls, view: SessionView, history: History) -> HistoryResponse:
+        """The response for a session and its history."""
+        texts = {message.chat_message_id: message.text for message in history.messages}
+        nodes = [
+            NodeResponse(
+                node_id=node.node_id,
+                parent_id=node.parent_id,
+                created_at=node.created_at,
+                row_count=node.row_count,
+                column_count=node.column_count,
+                columns=[ColumnSchema.model_validate(column) for column in node.columns],
+                description=node.description,
+                message=texts.get(node.created_by_message_id)
+                if node.created_by_message_id
+                else None,
+                is_head=node.node_id == view.head_node_id,
+            )
+            for node in history.nodes
+        ]
+        messages = [
+            MessageResponse(
+                chat_message_id=message.chat_message_id,
+                role=message.role,
+                text=message.text,
+                node_id=message.node_id,
+                created_at=message.created_at,
+            )
+            for message in history.messages
+        ]
+        return cls(
+            session_id=view.session_id,
+            head_node_id=view.head_node_id,
+            nodes=nodes,
+            messages=messages,
+        )

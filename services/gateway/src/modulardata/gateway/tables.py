@@ -1,0 +1,55 @@
+"""Tables the gateway owns (its API keys and the tasks it accepted), next to the read models."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Column, DateTime, func, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import Field, SQLModel
+
+_SCHEMA_LOCK = 7_264_101  # arbitrary, fixed: serialises schema creation between replicas
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _utc_column() -> Any:
+    column = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    return Field(default_factory=_now, sa_column=column)
+
+
+class ApiKey(SQLModel, table=True):
+    """One API key, stored only as its hash; `key_id` is the owner of the key's sessions."""
+
+    __tablename__ = "api_keys"
+
+    key_id: str = Field(primary_key=True)
+    key_hash: str = Field(unique=True)
+    name: str
+    created_at: datetime = _utc_column()
+
+
+class AcceptedTask(SQLModel, table=True):
+    """A task the gateway accepted and handed to Kafka, before any service reports on it."""
+
+    __tablename__ = "accepted_tasks"
+
+    task_id: UUID = Field(primary_key=True)
+    session_id: UUID = Field(index=True)
+    owner: str = Field(index=True)
+    kind: str
+    filename: str | None = None
+    created_at: datetime = _utc_column()
+
+
+async def create_tables(engine: AsyncEngine) -> None:
+    """Create the gateway's tables if they are missing (never the read models)."""
+    tables = [SQLModel.metadata.tables[name] for name in ("api_keys", "accepted_tasks")]
+    async with engine.begin() as conn:
+        # CREATE TABLE IF NOT EXISTS still races on the type catalogue between replicas.
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
+        await conn.run_sync(SQLModel.metadata.create_all, tables=tables)

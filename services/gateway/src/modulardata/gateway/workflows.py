@@ -1,0 +1,93 @@
+"""What the gateway's write endpoints do: publish a command, record what was accepted."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from uuid import UUID, uuid4
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from modulardata.contracts import topics
+from modulardata.contracts.commands import CreateSession, IngestDataset
+from modulardata.contracts.envelope import Envelope
+from modulardata.gateway.exceptions import Unavailable
+from modulardata.gateway.queries import wait_for_session
+from modulardata.gateway.tables import AcceptedTask
+from modulardata.gateway.upload import StoredUpload
+from modulardata.messaging.bus import Bus
+from modulardata.storage import ObjectStorage
+from modulardata.versioning.readmodels import SessionView
+
+log = logging.getLogger(__name__)
+
+
+async def create_session(
+    engine: AsyncEngine, bus: Bus, owner: str, name: str | None, wait_s: float
+) -> tuple[UUID, SessionView | None]:
+    """Ask for a new session; returns its id and its row, or None if not projected in time."""
+    session_id = uuid4()
+    command = CreateSession(session_id=session_id, owner=owner, name=name)
+    await _publish(
+        bus,
+        Envelope.wrap(command, session_id=session_id, correlation_id=uuid4()),
+        topics.VERSIONING_COMMANDS,
+    )
+    return session_id, await wait_for_session(engine, session_id, wait_s)
+
+
+async def accept_upload(
+    engine: AsyncEngine,
+    bus: Bus,
+    storage: ObjectStorage,
+    *,
+    owner: str,
+    session_id: UUID,
+    task_id: UUID,
+    upload: StoredUpload,
+) -> None:
+    """Record the upload task and hand it to the profiler; if either fails, nothing remains."""
+    command = IngestDataset(
+        session_id=session_id,
+        upload_uri=upload.uri,
+        filename=upload.filename,
+        byte_size=upload.byte_size,
+        content_hash=upload.content_hash,
+    )
+    envelope = Envelope.wrap(command, session_id=session_id, correlation_id=task_id)
+    try:
+        async with AsyncSession(engine) as session:
+            session.add(
+                AcceptedTask(
+                    task_id=task_id,
+                    session_id=session_id,
+                    owner=owner,
+                    kind="upload",
+                    filename=upload.filename,
+                )
+            )
+            await session.commit()
+        try:
+            await _publish(bus, envelope, topics.PROFILER_COMMANDS)
+        except Unavailable:
+            async with engine.begin() as conn:
+                statement = delete(AcceptedTask).where(col(AcceptedTask.task_id) == task_id)
+                await conn.execute(statement)
+            raise
+    except Exception:
+        await asyncio.to_thread(storage.delete, upload.uri)
+        raise
+
+
+async def _publish(bus: Bus, envelope: Envelope, base_topic: str) -> None:
+    try:
+        await bus.publish(envelope, base_topic)
+    except Exception as exc:
+        # Whatever Kafka (or the client) failed with, the command was not accepted.
+        log.exception("could not publish %s to %s", envelope.type, base_topic)
+        raise Unavailable(
+            "the message queue is unavailable; try again", code="queue_unavailable"
+        ) from exc

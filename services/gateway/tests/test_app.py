@@ -1,0 +1,464 @@
+"""The whole app on a real PostgreSQL, with Kafka faked in memory (skipped without PostgreSQL).
+
+A fake versioning service subscribed to the commands projects sessions the way the real one
+would; task, node and chat rows are written straight into the read models.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import psycopg
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from faststream.kafka import TestKafkaBroker
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from modulardata.contracts import topics
+from modulardata.contracts.commands import CreateSession
+from modulardata.contracts.envelope import Envelope
+from modulardata.gateway import cli
+from modulardata.gateway.config import GatewaySettings
+from modulardata.gateway.deps import Resources
+from modulardata.gateway.keys import create_api_key, hash_key, key_id_for
+from modulardata.gateway.main import create_app
+from modulardata.gateway.tables import AcceptedTask
+from modulardata.messaging.bus import Bus
+from modulardata.storage import ObjectStorage
+from modulardata.versioning.readmodels import (
+    READ_MODELS,
+    ChatLogView,
+    NodeView,
+    SessionView,
+    TaskView,
+)
+from tests.support.postgres import server_url
+
+LOCAL_KEY = "local-test-key"
+LOCAL_OWNER = key_id_for(hash_key(LOCAL_KEY))
+UNPROJECTED = "never projected"
+MAX_UPLOAD = 100_000
+NOW = datetime.now(UTC)
+
+
+@dataclass
+class Gateway:
+    """The running app and what the test needs to look behind it."""
+
+    client: httpx.AsyncClient
+    engine: AsyncEngine
+    storage: ObjectStorage
+    bus: Bus
+    root: Path
+    published: list[Envelope]
+
+    def commands(self, type_: str) -> list[Envelope]:
+        return [envelope for envelope in self.published if envelope.type == type_]
+
+    async def add(self, *rows: SQLModel) -> None:
+        async with AsyncSession(self.engine) as session:
+            session.add_all(rows)
+            await session.commit()
+
+    async def new_session(self) -> UUID:
+        response = await self.client.post("/v1/sessions", json={"name": "t"})
+        assert response.status_code == 201, response.text
+        return UUID(response.json()["session_id"])
+
+    async def accepted_tasks(self, session_id: UUID) -> list[AcceptedTask]:
+        async with AsyncSession(self.engine) as session:
+            statement = select(AcceptedTask).where(AcceptedTask.session_id == session_id)
+            return list(await session.exec(statement))
+
+    def uploads(self, session_id: UUID) -> list[Path]:
+        folder = self.root / "uploads" / str(session_id)
+        return [path for path in folder.rglob("*") if path.is_file()]
+
+
+@pytest.fixture(scope="module")
+def gateway_database_url(request: pytest.FixtureRequest) -> str:
+    """The run's fresh database, or a skip when no PostgreSQL answers."""
+    try:
+        psycopg.connect(server_url(), connect_timeout=2).close()
+    except psycopg.OperationalError:
+        pytest.skip("no PostgreSQL reachable for the end-to-end gateway tests")
+    url: str = request.getfixturevalue("database_url")
+    return url
+
+
+@pytest.fixture
+async def gateway(gateway_database_url: str, tmp_path: Path) -> AsyncIterator[Gateway]:
+    settings = GatewaySettings(
+        database_url=gateway_database_url,
+        storage_url=tmp_path.as_uri(),
+        create_topics=False,
+        api_key=LOCAL_KEY,
+        session_wait_s=0.3,
+        max_upload_bytes=MAX_UPLOAD,
+    )
+    app = create_app(settings)
+    resources: Resources = app.state.resources
+    async with resources.engine.begin() as conn:
+        tables = [SQLModel.metadata.tables[model.__tablename__] for model in READ_MODELS]
+        await conn.run_sync(SQLModel.metadata.create_all, tables=tables)
+    published: list[Envelope] = []
+    bus = resources.bus
+
+    @bus.broker.subscriber(bus.topic(topics.VERSIONING_COMMANDS))
+    async def fake_versioning(body: dict[str, Any]) -> None:
+        envelope = Envelope.model_validate(body)
+        published.append(envelope)
+        command = envelope.open()
+        assert isinstance(command, CreateSession)
+        if command.name != UNPROJECTED:
+            now = datetime.now(UTC)
+            async with AsyncSession(resources.engine) as session:
+                session.add(
+                    SessionView(
+                        session_id=command.session_id,
+                        owner=command.owner,
+                        name=command.name,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                await session.commit()
+
+    @bus.broker.subscriber(bus.topic(topics.PROFILER_COMMANDS))
+    async def fake_profiler(body: dict[str, Any]) -> None:
+        published.append(Envelope.model_validate(body))
+
+    headers = {"Authorization": f"Bearer {LOCAL_KEY}"}
+    async with TestKafkaBroker(bus.broker), app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://gateway", headers=headers
+        ) as client:
+            yield Gateway(client, resources.engine, resources.storage, bus, tmp_path, published)
+
+
+def csv_upload(content: bytes, name: str = "data.csv") -> dict[str, Any]:
+    return {"files": {"file": (name, content, "text/csv")}}
+
+
+async def test_health_is_ok(gateway: Gateway) -> None:
+    response = await gateway.client.get("/healthz", headers={})
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+async def test_a_session_is_created_for_the_local_key(gateway: Gateway) -> None:
+    response = await gateway.client.post("/v1/sessions", json={"name": "demo"})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert set(body) == {"session_id", "name", "created_at"}
+    assert body["name"] == "demo"
+    assert response.headers["location"] == f"/v1/sessions/{body['session_id']}"
+    (command,) = gateway.commands("CreateSession")
+    assert str(command.session_id) == body["session_id"]
+    assert command.payload["owner"] == LOCAL_OWNER
+    assert command.correlation_id != command.session_id
+
+
+async def test_a_session_needs_no_body(gateway: Gateway) -> None:
+    response = await gateway.client.post("/v1/sessions")
+    assert response.status_code == 201, response.text
+    assert response.json()["name"] is None
+
+
+async def test_a_session_not_projected_in_time_is_pending(gateway: Gateway) -> None:
+    response = await gateway.client.post("/v1/sessions", json={"name": UNPROJECTED})
+    assert response.status_code == 202
+    body = response.json()
+    assert body == {"session_id": body["session_id"], "status": "pending"}
+    status = (await gateway.client.get(f"/v1/sessions/{body['session_id']}")).status_code
+    assert status == 404
+
+
+async def test_an_upload_is_stored_queued_and_followed_to_its_result(gateway: Gateway) -> None:
+    session_id = await gateway.new_session()
+    content = b"id,name\n1,Ann\n2,Bob\n"
+    response = await gateway.client.post(
+        f"/v1/sessions/{session_id}/datasets", **csv_upload(content, "people.csv")
+    )
+    assert response.status_code == 202, response.text
+    task_id = UUID(response.json()["task_id"])
+    assert response.json() == {"task_id": str(task_id), "session_id": str(session_id)}
+    assert response.headers["location"] == f"/v1/tasks/{task_id}"
+
+    raw = gateway.root / "uploads" / str(session_id) / str(task_id) / "raw"
+    assert raw.read_bytes() == content
+    (command,) = gateway.commands("IngestDataset")
+    assert (command.correlation_id, command.session_id) == (task_id, session_id)
+    assert command.payload == {
+        "session_id": str(session_id),
+        "upload_uri": raw.as_uri(),
+        "filename": "people.csv",
+        "byte_size": len(content),
+        "content_hash": hashlib.sha256(content).hexdigest(),
+    }
+
+    task = (await gateway.client.get(f"/v1/tasks/{task_id}")).json()
+    assert (task["status"], task["stage"], task["kind"]) == ("queued", "queued", "upload")
+    assert (task["result"], task["error"], task["events"]) == (None, None, [])
+
+    events = [{"type": "TaskProgressed", "stage": "ingesting", "at": NOW.isoformat()}]
+    await gateway.add(
+        TaskView(
+            task_id=task_id,
+            session_id=session_id,
+            status="running",
+            stage="ingesting",
+            events=events,
+            created_at=NOW,
+            updated_at=NOW,
+        )
+    )
+    task = (await gateway.client.get(f"/v1/tasks/{task_id}")).json()
+    assert (task["status"], task["stage"], task["events"]) == ("running", "ingesting", events)
+
+    node_id = uuid4()
+    async with gateway.engine.begin() as conn:
+        await conn.execute(
+            update(TaskView)
+            .where(col(TaskView.task_id) == task_id)
+            .values(status="succeeded", stage="succeeded", node_id=node_id)
+        )
+    task = (await gateway.client.get(f"/v1/tasks/{task_id}")).json()
+    assert (task["status"], task["result"]) == ("succeeded", {"node_id": str(node_id)})
+
+
+async def test_a_failed_task_reports_its_error(gateway: Gateway) -> None:
+    session_id = await gateway.new_session()
+    response = await gateway.client.post(
+        f"/v1/sessions/{session_id}/datasets", **csv_upload(b"a,b\n")
+    )
+    task_id = UUID(response.json()["task_id"])
+    await gateway.add(
+        TaskView(
+            task_id=task_id,
+            session_id=session_id,
+            status="failed",
+            stage="failed",
+            error_code="header_only",
+            error="the file has a header but no rows",
+            events=[],
+            created_at=NOW,
+            updated_at=NOW,
+        )
+    )
+    task = (await gateway.client.get(f"/v1/tasks/{task_id}")).json()
+    assert task["status"] == "failed"
+    assert task["error"] == {"code": "header_only", "message": "the file has a header but no rows"}
+    assert task["result"] is None
+
+
+async def test_a_task_that_did_not_come_through_the_gateway_is_visible_to_its_owner(
+    gateway: Gateway,
+) -> None:
+    session_id, task_id = await gateway.new_session(), uuid4()
+    await gateway.add(
+        TaskView(
+            task_id=task_id,
+            session_id=session_id,
+            status="running",
+            stage="ingesting",
+            events=[],
+            created_at=NOW,
+            updated_at=NOW,
+        )
+    )
+    task = (await gateway.client.get(f"/v1/tasks/{task_id}")).json()
+    assert (task["status"], task["kind"]) == ("running", "unknown")
+
+
+@pytest.mark.parametrize(
+    ("content", "status", "code"),
+    [
+        (b"", 400, "empty_file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", 415, "not_text"),
+        (b"a\n" * MAX_UPLOAD, 413, "too_large"),  # refused from its Content-Length
+        (b"a\n" * (MAX_UPLOAD // 2) + b"ab", 413, "too_large"),  # refused while streaming
+    ],
+)
+async def test_a_refused_upload_leaves_nothing_behind(
+    gateway: Gateway, content: bytes, status: int, code: str
+) -> None:
+    session_id = await gateway.new_session()
+    response = await gateway.client.post(
+        f"/v1/sessions/{session_id}/datasets", **csv_upload(content)
+    )
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["code"] == code
+    assert gateway.uploads(session_id) == []
+    assert await gateway.accepted_tasks(session_id) == []
+    assert gateway.commands("IngestDataset") == []
+
+
+async def test_an_upload_without_a_file_part_is_a_422(gateway: Gateway) -> None:
+    session_id = await gateway.new_session()
+    response = await gateway.client.post(
+        f"/v1/sessions/{session_id}/datasets", files={"other": ("x.csv", b"a\n1\n")}
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "missing_file"
+
+
+async def test_when_kafka_fails_the_upload_is_undone(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session_id = await gateway.new_session()
+
+    async def broken(envelope: Envelope, base_topic: str) -> None:
+        raise ConnectionError("kafka is down")
+
+    monkeypatch.setattr(gateway.bus, "publish", broken)
+    response = await gateway.client.post(
+        f"/v1/sessions/{session_id}/datasets", **csv_upload(b"a\n1\n")
+    )
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "queue_unavailable"
+    assert await gateway.accepted_tasks(session_id) == []
+    assert gateway.uploads(session_id) == []
+    assert (await gateway.client.post("/v1/sessions", json={})).status_code == 503
+
+
+async def test_a_session_its_history_and_its_data(gateway: Gateway) -> None:
+    session_id = await gateway.new_session()
+    table = pa.table({"id": [1, 2, 3], "city": ["Oslo", None, "Lima, Peru"]})
+    key = f"nodes/{session_id}/root.parquet"
+    with gateway.storage.writer(key) as sink:
+        pq.write_table(table, sink)
+    root_id, child_id, message_id = uuid4(), uuid4(), uuid4()
+    columns = [{"name": "id", "dtype": "int64"}, {"name": "city", "dtype": "string"}]
+
+    def node(node_id: UUID, parent: UUID | None, by: UUID | None, position: int) -> NodeView:
+        return NodeView(
+            node_id=node_id,
+            session_id=session_id,
+            parent_id=parent,
+            storage_uri=gateway.storage.uri_for(key),
+            content_hash="0" * 64,
+            row_count=3,
+            column_count=2,
+            columns=columns,
+            created_by_message_id=by,
+            description=f"node {position}",
+            created_at=NOW + timedelta(seconds=position),
+            position=position,
+        )
+
+    chat = ChatLogView(
+        chat_message_id=message_id,
+        session_id=session_id,
+        role="user",
+        text="title-case the cities",
+        node_id=child_id,
+        created_at=NOW,
+        position=5,
+    )
+    await gateway.add(node(child_id, root_id, message_id, 6), node(root_id, None, None, 2), chat)
+    async with gateway.engine.begin() as conn:
+        await conn.execute(
+            update(SessionView)
+            .where(col(SessionView.session_id) == session_id)
+            .values(head_node_id=child_id)
+        )
+
+    session = (await gateway.client.get(f"/v1/sessions/{session_id}")).json()
+    assert (session["head_node_id"], session["node_count"]) == (str(child_id), 2)
+    assert set(session) == {
+        "session_id",
+        "name",
+        "created_at",
+        "updated_at",
+        "head_node_id",
+        "node_count",
+    }
+
+    history = (await gateway.client.get(f"/v1/sessions/{session_id}/history")).json()
+    assert history["head_node_id"] == str(child_id)
+    nodes = [(n["node_id"], n["parent_id"], n["message"], n["is_head"]) for n in history["nodes"]]
+    assert nodes == [
+        (str(root_id), None, None, False),
+        (str(child_id), str(root_id), "title-case the cities", True),
+    ]
+    assert history["nodes"][0]["columns"] == columns
+    assert [m["chat_message_id"] for m in history["messages"]] == [str(message_id)]
+
+    base = f"/v1/sessions/{session_id}/nodes/{root_id}/data"
+    as_csv = await gateway.client.get(base)
+    assert as_csv.status_code == 200
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert f'filename="{root_id}.csv"' in as_csv.headers["content-disposition"]
+    assert list(csv.reader(io.StringIO(as_csv.text))) == [
+        ["id", "city"],
+        ["1", "Oslo"],
+        ["2", ""],
+        ["3", "Lima, Peru"],
+    ]
+    as_parquet = await gateway.client.get(base, params={"format": "parquet"})
+    assert as_parquet.headers["content-type"] == "application/vnd.apache.parquet"
+    assert pq.read_table(io.BytesIO(as_parquet.content)).equals(table)
+
+    other_session = await gateway.new_session()
+    elsewhere = await gateway.client.get(f"/v1/sessions/{other_session}/nodes/{root_id}/data")
+    assert elsewhere.json()["error"]["code"] == "node_not_found"
+
+
+async def test_another_keys_sessions_and_tasks_do_not_exist(gateway: Gateway) -> None:
+    session_id = await gateway.new_session()
+    upload = await gateway.client.post(
+        f"/v1/sessions/{session_id}/datasets", **csv_upload(b"a\n1\n")
+    )
+    task_id = upload.json()["task_id"]
+    other = {"Authorization": f"Bearer {await create_api_key(gateway.engine, 'other')}"}
+    for path in (
+        f"/v1/sessions/{session_id}",
+        f"/v1/sessions/{session_id}/history",
+        f"/v1/sessions/{session_id}/nodes/{uuid4()}/data",
+        f"/v1/tasks/{task_id}",
+    ):
+        assert (await gateway.client.get(path, headers=other)).status_code == 404, path
+    refused = await gateway.client.post(
+        f"/v1/sessions/{session_id}/datasets", headers=other, **csv_upload(b"a\n1\n")
+    )
+    assert refused.status_code == 404
+    assert (await gateway.client.post("/v1/sessions", headers=other)).status_code == 201
+
+
+async def test_an_unknown_key_is_a_401(gateway: Gateway) -> None:
+    response = await gateway.client.get(
+        f"/v1/sessions/{uuid4()}", headers={"Authorization": "Bearer not-a-known-key"}
+    )
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_create_key_prints_a_working_key_once(
+    gateway_database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("MODULARDATA_GATEWAY_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL", gateway_database_url)
+    cli.main(["create-key", "--name", "ci"])
+    printed = capsys.readouterr()
+    key = printed.out.strip()
+    assert len(key) >= 40
+    assert key not in printed.err
+    with psycopg.connect(gateway_database_url) as conn:
+        row = conn.execute(
+            "SELECT key_id, name FROM api_keys WHERE key_hash = %s", (hash_key(key),)
+        ).fetchone()
+    assert row == (key_id_for(hash_key(key)), "ci")

@@ -1,0 +1,108 @@
+"""Responses built from the read models: task states and a session's history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+from modulardata.gateway.queries import History, OwnedTask
+from modulardata.gateway.schemas import HistoryResponse, TaskResponse
+from modulardata.versioning.readmodels import ChatLogView, NodeView, SessionView, TaskView
+
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+LATER = NOW + timedelta(seconds=3)
+
+
+def task_view(**fields: object) -> TaskView:
+    values: dict[str, object] = {
+        "task_id": uuid4(),
+        "session_id": uuid4(),
+        "status": "running",
+        "stage": "ingesting",
+        "events": [{"type": "TaskProgressed", "stage": "ingesting", "at": LATER.isoformat()}],
+        "created_at": LATER,
+        "updated_at": LATER,
+    }
+    return TaskView.model_validate(values | fields)
+
+
+def test_an_accepted_task_unknown_to_the_read_model_is_queued() -> None:
+    task = OwnedTask(uuid4(), uuid4(), "upload", NOW, None)
+    body = TaskResponse.of(task).model_dump(mode="json")
+    assert body["status"] == body["stage"] == "queued"
+    assert (body["events"], body["result"], body["error"]) == ([], None, None)
+    assert body["created_at"] == body["updated_at"] == "2026-01-02T03:04:05Z"
+
+
+def test_a_running_task_reports_its_stage_and_events() -> None:
+    view = task_view()
+    body = TaskResponse.of(OwnedTask(view.task_id, view.session_id, "upload", NOW, view))
+    assert (body.status, body.stage, body.result, body.error) == (
+        "running",
+        "ingesting",
+        None,
+        None,
+    )
+    assert body.events == view.events
+    assert (body.created_at, body.updated_at) == (NOW, LATER)
+
+
+def test_a_succeeded_task_has_its_node_as_result() -> None:
+    node_id = uuid4()
+    view = task_view(status="succeeded", stage="succeeded", node_id=node_id)
+    body = TaskResponse.of(OwnedTask(view.task_id, view.session_id, "upload", NOW, view))
+    assert body.result is not None and body.result.node_id == node_id
+    assert body.error is None
+
+
+def test_a_failed_task_has_its_error() -> None:
+    view = task_view(status="failed", stage="failed", error_code="header_only", error="no rows")
+    body = TaskResponse.of(OwnedTask(view.task_id, view.session_id, "upload", NOW, view))
+    assert body.error is not None
+    assert (body.error.code, body.error.message) == ("header_only", "no rows")
+    assert body.result is None
+
+
+def test_history_links_nodes_to_their_messages_and_marks_the_head() -> None:
+    session_id, root_id, child_id, message_id = uuid4(), uuid4(), uuid4(), uuid4()
+    session = SessionView(
+        session_id=session_id, owner="k", head_node_id=child_id, created_at=NOW, updated_at=LATER
+    )
+    columns = [{"name": "a", "dtype": "int64"}]
+    nodes = [
+        NodeView(
+            node_id=node_id,
+            session_id=session_id,
+            parent_id=parent,
+            storage_uri="file:///x",
+            content_hash="0" * 64,
+            row_count=2,
+            column_count=1,
+            columns=columns,
+            created_by_message_id=by,
+            description=description,
+            created_at=NOW,
+            position=position,
+        )
+        for node_id, parent, by, description, position in [
+            (root_id, None, None, "Uploaded a.csv", 3),
+            (child_id, root_id, message_id, "Dropped nulls", 9),
+        ]
+    ]
+    message = ChatLogView(
+        chat_message_id=message_id,
+        session_id=session_id,
+        role="user",
+        text="drop the nulls",
+        node_id=child_id,
+        created_at=LATER,
+        position=8,
+    )
+    body = HistoryResponse.of(session, History(nodes=nodes, messages=[message]))
+    assert [(n.node_id, n.message, n.is_head) for n in body.nodes] == [
+        (root_id, None, False),
+        (child_id, "drop the nulls", True),
+    ]
+    assert body.nodes[0].columns[0].dtype == "int64"
+    assert [m.text for m in body.messages] == ["drop the nulls"]
+    assert body.head_node_id == child_id
