@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -11,7 +12,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from modulardata.contracts.envelope import Envelope
 
 
-async def produce(bootstrap: str, topic: str, messages: list[tuple[bytes | None, bytes]]) -> None:
+async def produce(
+    bootstrap: str, topic: str, messages: Sequence[tuple[bytes | None, bytes]]
+) -> None:
     """Send raw (key, value) records to a topic and wait for the broker's acks."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
     await producer.start()
