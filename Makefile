@@ -8,7 +8,8 @@ RUN_DIR ?= $(CURDIR)/.run
 export MODULARDATA_RUN_DIR := $(RUN_DIR)
 # The local API key: taken from the environment, else generated once and kept in the run folder.
 API_KEY_FILE := $(RUN_DIR)/api-key
-UV := UV_PYTHON_DOWNLOADS=never python3 -m uv
+export UV_PYTHON_DOWNLOADS := never
+UV := python3 -m uv
 PYTEST_ARGS ?=
 
 .PHONY: help deps infra-up infra-down up run down test test-unit test-integration lint clean
