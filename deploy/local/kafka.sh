@@ -41,8 +41,9 @@ else
   JAVA="java"
 fi
 
-log() { printf 'kafka: %s\n' "$*"; }
-die() { printf 'kafka: ERROR: %s\n' "$*" >&2; exit 1; }
+COMPONENT=kafka
+# shellcheck source=deploy/local/common.sh
+source "$SCRIPT_DIR/common.sh"
 
 external_broker() {
   if [[ -n "${KAFKA_BOOTSTRAP_SERVERS:-}" ]]; then
@@ -50,19 +51,6 @@ external_broker() {
     return 0
   fi
   return 1
-}
-
-# Serialise concurrent invocations (e.g. two `make infra-up` at once) on this run folder.
-# Every child we start closes fd 9 so the broker does not keep holding the lock.
-take_lock() {
-  mkdir -p "$KAFKA_DIR"
-  exec 9>"$KAFKA_DIR/.lock"
-  flock -w 180 9 || die "another kafka.sh holds $KAFKA_DIR/.lock"
-}
-
-port_open() {
-  # bash's /dev/tcp: no nc/ss dependency; a refused localhost connect fails immediately.
-  timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
 }
 
 # Prints the broker pid if the pid file points at a live kafka.Kafka process.
@@ -77,14 +65,6 @@ running_pid() {
     return 0
   fi
   return 1
-}
-
-log_tail() {
-  if [[ -f "$LOG" ]]; then
-    echo "---- last 40 lines of $LOG ----" >&2
-    tail -n 40 "$LOG" >&2
-    echo "----" >&2
-  fi
 }
 
 # A short Java tool run against the broker, with tool logging kept off stdout.
@@ -204,7 +184,7 @@ wait_ready() {
   # request, because every tool run costs a JVM start (~1-2 s on this machine).
   while ((SECONDS < deadline)); do
     if ! kill -0 "$pid" 2>/dev/null; then
-      log_tail
+      show_log_tail "$LOG"
       die "broker process $pid exited during startup"
     fi
     if grep -q 'Kafka Server started' "$LOG" 2>/dev/null && port_open "$PORT"; then
@@ -214,13 +194,13 @@ wait_ready() {
     fi
     sleep 0.5
   done
-  log_tail
+  show_log_tail "$LOG"
   die "broker not ready after ${START_TIMEOUT}s"
 }
 
 cmd_up() {
   external_broker "start" && return 0
-  take_lock
+  take_lock "$KAFKA_DIR"
   local pid started=$SECONDS
   if pid="$(running_pid)"; then
     if port_open "$PORT"; then
@@ -265,7 +245,7 @@ cmd_up() {
 
 cmd_down() {
   external_broker "stop" && return 0
-  take_lock
+  take_lock "$KAFKA_DIR"
   local pid
   if ! pid="$(running_pid)"; then
     rm -f "$PID_FILE"

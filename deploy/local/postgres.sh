@@ -24,8 +24,9 @@ FAST="${MODULARDATA_PG_FAST:-0}"
 DB_NAME="modulardata"
 DB_URL="postgresql://postgres@127.0.0.1:$PORT/$DB_NAME"
 
-log() { printf 'postgres: %s\n' "$*"; }
-die() { printf 'postgres: ERROR: %s\n' "$*" >&2; exit 1; }
+COMPONENT=postgres
+# shellcheck source=deploy/local/common.sh
+source "$SCRIPT_DIR/common.sh"
 
 IS_ROOT=0
 if [[ "$(id -u)" == 0 ]]; then IS_ROOT=1; fi
@@ -113,28 +114,10 @@ as_owner() {
   fi
 }
 
-take_lock() {
-  mkdir -p "$PG_DIR"
-  exec 9>"$PG_DIR/.lock"
-  flock -w 180 9 || die "another postgres.sh holds $PG_DIR/.lock"
-}
-
-port_open() {
-  timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
-}
-
 is_running() {
   [[ -f "$DATA/PG_VERSION" ]] || return 1
   find_pg_bin || return 1
   as_owner "$PG_BIN/pg_ctl" status -D "$DATA" >/dev/null 2>&1
-}
-
-log_tail() {
-  if [[ -f "$PG_LOG" ]]; then
-    echo "---- last 30 lines of $PG_LOG ----" >&2
-    tail -n 30 "$PG_LOG" >&2
-    echo "----" >&2
-  fi
 }
 
 init_cluster() {
@@ -200,7 +183,7 @@ wait_ready() {
     fi
     sleep 0.5
   done
-  log_tail
+  show_log_tail "$PG_LOG"
   die "server is running but not accepting connections on 127.0.0.1:$PORT"
 }
 
@@ -210,7 +193,7 @@ cmd_up() {
   set_paths
   ensure_pg_installed
   ensure_pg_user
-  take_lock
+  take_lock "$PG_DIR"
   if ((IS_ROOT)); then chown postgres:postgres "$PG_DIR"; fi
   chmod 0750 "$PG_DIR"
 
@@ -233,7 +216,7 @@ cmd_up() {
   log "starting PostgreSQL $(basename "$(dirname "$PG_BIN")") on 127.0.0.1:$PORT (data $DATA, log $PG_LOG)"
   # pg_ctl detaches the postmaster (setsid), so it survives the calling shell.
   if ! as_owner "$PG_BIN/pg_ctl" start -D "$DATA" -l "$PG_LOG" -w -t 60 >/dev/null; then
-    log_tail
+    show_log_tail "$PG_LOG"
     die "pg_ctl start failed"
   fi
   wait_ready
@@ -248,7 +231,7 @@ cmd_down() {
     log "not running"
     return 0
   fi
-  take_lock
+  take_lock "$PG_DIR"
   if ! is_running; then
     log "not running"
     return 0
