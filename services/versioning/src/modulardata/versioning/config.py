@@ -21,6 +21,9 @@ class VersioningSettings(KafkaSettings):
         description="PostgreSQL URL of the event log and read models.",
     )
     poll_interval_s: float = Field(
-        default=0.05, gt=0, description="Idle wait of the relay and projector between log reads."
+        default=1.0,
+        gt=0,
+        description="Longest idle wait of the relay and projector between log reads (they are"
+        " woken at once by append notifications).",
     )
     batch_size: int = Field(default=500, ge=1, description="Events read from the log at once.")

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from modulardata.contracts.envelope import Envelope
 from modulardata.versioning.exceptions import ConcurrencyConflict
+from modulardata.versioning.following import CHANNEL
 
 _APPEND_LOCK = 7_264_001  # arbitrary, fixed: the advisory lock key serialising appends
 
@@ -135,6 +136,8 @@ async def append(
                 "metadata": _json(_metadata(envelope)),
             },
         )
+    # Delivered at commit: wakes the projector and the relay without waiting for their poll.
+    await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
     return expected_version + len(envelopes)
 
 

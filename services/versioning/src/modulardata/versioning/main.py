@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from modulardata.contracts import topics
 from modulardata.messaging.bus import Bus, make_broker
 from modulardata.messaging.topics import ensure_topics
-from modulardata.versioning import eventstore, projector, relay
+from modulardata.versioning import eventstore, following, projector, relay
 from modulardata.versioning.config import VersioningSettings
 from modulardata.versioning.db import make_engine
 from modulardata.versioning.exceptions import ConcurrencyConflict
@@ -36,6 +36,7 @@ def create_app(settings: VersioningSettings | None = None) -> FastStream:
     bus = Bus(broker, settings)
     engine = make_engine(settings.database_url)
     handlers = VersioningHandlers(engine)
+    wakeup = following.AppendWakeup(settings.database_url)
     bus.subscribe(
         topics.VERSIONING_COMMANDS, f"{GROUP}.commands", handlers.handle, transient=TRANSIENT
     )
@@ -52,13 +53,21 @@ def create_app(settings: VersioningSettings | None = None) -> FastStream:
 
     @app.after_startup
     async def start_followers() -> None:
-        size, interval = settings.batch_size, settings.poll_interval_s
-        background.append(
-            asyncio.create_task(relay.run(engine, bus, batch_size=size, poll_interval_s=interval))
-        )
-        background.append(
-            asyncio.create_task(projector.run(engine, batch_size=size, poll_interval_s=interval))
-        )
+        size = settings.batch_size
+        steps = {
+            "relay": lambda: relay.relay_batch(engine, bus, size),
+            "projector": lambda: projector.project_batch(engine, size),
+        }
+        background.append(asyncio.create_task(wakeup.run()))
+        for name, step in steps.items():
+            follower = following.follow_log(
+                name,
+                step,
+                batch_size=size,
+                wakeup=wakeup.follower(),
+                poll_interval_s=settings.poll_interval_s,
+            )
+            background.append(asyncio.create_task(follower))
 
     @app.on_shutdown
     async def stop_followers() -> None:

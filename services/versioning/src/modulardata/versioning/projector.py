@@ -7,7 +7,6 @@ replays from position 0 in one transaction, so readers never see a half-built st
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -97,19 +96,6 @@ async def rebuild(engine: AsyncEngine, batch_size: int = 1000) -> int:
             .values(position=position)
         )
     return replayed
-
-
-async def run(engine: AsyncEngine, *, batch_size: int, poll_interval_s: float) -> None:
-    """Follow the log forever; transient database errors are logged and retried."""
-    while True:
-        try:
-            applied = await project_batch(engine, batch_size)
-        except Exception:
-            log.exception("projection batch failed; retrying")
-            applied = 0
-            await asyncio.sleep(1.0)
-        if applied < batch_size:
-            await asyncio.sleep(poll_interval_s)
 
 
 async def apply(conn: AsyncConnection, recorded: RecordedEvent) -> None:

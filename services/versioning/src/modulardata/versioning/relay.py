@@ -7,7 +7,6 @@ row is locked while a batch is relayed, so two relays never interleave.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from sqlalchemy import text
@@ -45,16 +44,3 @@ async def relay_batch(engine: AsyncEngine, bus: Bus, batch_size: int) -> int:
                 {"p": events[-1].position, "n": CHECKPOINT},
             )
         return len(events)
-
-
-async def run(engine: AsyncEngine, bus: Bus, *, batch_size: int, poll_interval_s: float) -> None:
-    """Relay forever; a failed batch is logged and tried again."""
-    while True:
-        try:
-            published = await relay_batch(engine, bus, batch_size)
-        except Exception:
-            log.exception("relay batch failed; retrying")
-            published = 0
-            await asyncio.sleep(1.0)
-        if published < batch_size:
-            await asyncio.sleep(poll_interval_s)
