@@ -6,11 +6,19 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.infrastructure import Source, infrastructure_for_tests
 from tests.support.postgres import fresh_database
 
 
 @pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
+def infrastructure() -> Iterator[Source]:
+    """The Kafka broker and PostgreSQL server of this run (see tests/support/infrastructure)."""
+    with infrastructure_for_tests() as source:
+        yield source
+
+
+@pytest.fixture(scope="session")
+def database_url(infrastructure: Source) -> Iterator[str]:
     """An empty database on the real Postgres, dropped after the run."""
     with fresh_database() as url:
         yield url
