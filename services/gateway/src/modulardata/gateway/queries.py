@@ -83,6 +83,30 @@ async def wait_for_session(
     return view
 
 
+async def owned_sessions(
+    engine: AsyncEngine, owner: str, *, limit: int, offset: int
+) -> tuple[list[tuple[SessionView, int]], int]:
+    """A page of the owner's sessions, newest first, each with its node count; and the total."""
+    nodes = (
+        select(func.count())
+        .select_from(NodeView)
+        .where(col(NodeView.session_id) == col(SessionView.session_id))
+        .scalar_subquery()
+    )
+    async with AsyncSession(engine) as session:
+        page = await session.exec(
+            select(SessionView, nodes)
+            .where(SessionView.owner == owner)
+            .order_by(col(SessionView.created_at).desc(), col(SessionView.session_id))
+            .limit(limit)
+            .offset(offset)
+        )
+        total = await session.exec(
+            select(func.count()).select_from(SessionView).where(SessionView.owner == owner)
+        )
+        return [(view, count) for view, count in page], total.one()
+
+
 async def node_count(engine: AsyncEngine, session_id: UUID) -> int:
     """How many version nodes the session has."""
     async with AsyncSession(engine) as session:

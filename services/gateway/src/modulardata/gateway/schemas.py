@@ -144,6 +144,15 @@ class SessionResponse(BaseModel):
         )
 
 
+class SessionListResponse(BaseModel):
+    """One page of the caller's sessions, newest first."""
+
+    sessions: list[SessionResponse]
+    total: int = Field(description="How many sessions the caller has in all.")
+    limit: int
+    offset: int
+
+
 class NodeResponse(BaseModel):
     """One dataset version of a session."""
 

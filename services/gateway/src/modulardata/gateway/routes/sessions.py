@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 
 from modulardata.gateway import queries, workflows
 from modulardata.gateway.deps import BusDep, EngineDep, OwnerDep, SessionDep, SettingsDep
@@ -10,6 +12,7 @@ from modulardata.gateway.schemas import (
     CreateSessionRequest,
     HistoryResponse,
     SessionCreatedResponse,
+    SessionListResponse,
     SessionPendingResponse,
     SessionResponse,
 )
@@ -41,6 +44,23 @@ async def create_session(
         return SessionPendingResponse(session_id=session_id)
     return SessionCreatedResponse(
         session_id=view.session_id, name=view.name, created_at=view.created_at
+    )
+
+
+@router.get("")
+async def list_sessions(
+    owner: OwnerDep,
+    engine: EngineDep,
+    limit: Annotated[int, Query(ge=1, le=200, description="Sessions per page.")] = 50,
+    offset: Annotated[int, Query(ge=0, description="Sessions to skip.")] = 0,
+) -> SessionListResponse:
+    """The caller's sessions, newest first."""
+    page, total = await queries.owned_sessions(engine, owner, limit=limit, offset=offset)
+    return SessionListResponse(
+        sessions=[SessionResponse.of(view, count) for view, count in page],
+        total=total,
+        limit=limit,
+        offset=offset,
     )
 
 
