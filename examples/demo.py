@@ -1,4 +1,5 @@
-"""The `make run` demo: create a session, upload the messy customers file, print its history."""
+"""The `make run` demo: create a session, upload the messy customers file, print its history
+and the profile of the upload (what the agents will see of it)."""
 
 from __future__ import annotations
 
@@ -34,7 +35,9 @@ def main() -> int:
                 f"/v1/sessions/{session_id}/datasets",
                 files={"file": (args.file.name, handle, "text/csv")},
             )
-        accepted.raise_for_status()
+        if accepted.status_code >= 400:
+            print(json.dumps(accepted.json(), indent=2), file=sys.stderr)
+            return 1
         task_id = accepted.json()["task_id"]
         print(f"upload accepted as task {task_id}")
 
@@ -62,7 +65,28 @@ def main() -> int:
             )
         columns = ", ".join(c["name"] for c in history["nodes"][0]["columns"])
         print(f"  columns: {columns}")
+
+        node_id = task["result"]["node_id"]
+        report = _profile_text(client, session_id, node_id)
+        if report is None:
+            print("the profile was not ready within 60 s", file=sys.stderr)
+            return 1
+        print(f"\nprofile of node {node_id}:\n{report}")
     return 0
+
+
+def _profile_text(client: httpx.Client, session_id: str, node_id: str) -> str | None:
+    """The node's profile as text, once the profiler has stored it (None after 60 s)."""
+    path = f"/v1/sessions/{session_id}/nodes/{node_id}/profile"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        response = client.get(path, params={"format": "text"})
+        if response.status_code == 200:
+            return response.text
+        if response.json()["error"]["code"] != "profile_not_ready":
+            response.raise_for_status()
+        time.sleep(0.1)
+    return None
 
 
 if __name__ == "__main__":

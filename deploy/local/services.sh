@@ -6,12 +6,14 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 run="${MODULARDATA_RUN_DIR:-$repo/.run}"
 bin="$repo/.venv/bin"
-services=(versioning profiler gateway)
+services=(versioning profiler executor agents gateway)
 
 command_for() {
   case "$1" in
     versioning) echo "$bin/modulardata-versioning run" ;;
     profiler) echo "$bin/modulardata-profiler" ;;
+    executor) echo "$bin/modulardata-executor" ;;
+    agents) echo "$bin/modulardata-agents" ;;
     gateway) echo "$bin/modulardata-gateway serve" ;;
   esac
 }

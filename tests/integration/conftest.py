@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.data.corpus import MAX_ROWS
 from tests.support.stack import Stack
 
 MAX_UPLOAD_BYTES = 1_000_000
@@ -21,7 +22,10 @@ def stack(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     running = Stack(
         database_url=database_url,
         workdir=tmp_path_factory.mktemp("stack"),
-        extra_env={"MODULARDATA_GATEWAY_MAX_UPLOAD_BYTES": str(MAX_UPLOAD_BYTES)},
+        extra_env={
+            "MODULARDATA_GATEWAY_MAX_UPLOAD_BYTES": str(MAX_UPLOAD_BYTES),
+            "MODULARDATA_PROFILER_MAX_ROWS": str(MAX_ROWS),
+        },
     )
     running.start()
     yield running
@@ -76,3 +80,27 @@ def upload(
     return client.post(
         f"/v1/sessions/{session_id}/datasets", files={"file": (filename, content, "text/csv")}
     )
+
+
+def task_id_of(response: httpx.Response) -> str:
+    """The task an upload made, whether it was accepted (202) or the profiler refused it."""
+    body: dict[str, Any] = response.json()
+    task_id: str = body["error"]["task_id"] if "error" in body else body["task_id"]
+    return task_id
+
+
+def wait_profile(
+    client: httpx.Client, session_id: str, node_id: str, timeout_s: float = 60
+) -> dict[str, Any]:
+    """Poll a node's profile until it is ready, and return it."""
+
+    def ready() -> dict[str, Any] | None:
+        response = client.get(f"/v1/sessions/{session_id}/nodes/{node_id}/profile")
+        if response.status_code == 404 and response.json()["error"]["code"] == "profile_not_ready":
+            return None
+        assert response.status_code == 200, response.text
+        profile: dict[str, Any] = response.json()
+        return profile
+
+    result: dict[str, Any] = wait_for(ready, timeout_s=timeout_s, what=f"profile of {node_id}")
+    return result

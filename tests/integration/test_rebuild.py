@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import psycopg
 
-from tests.integration.conftest import new_session, upload, wait_task
+from tests.integration.conftest import new_session, task_id_of, upload, wait_profile, wait_task
 from tests.support.stack import BIN, Stack
 
 VIEWS = {
@@ -31,8 +31,13 @@ def _snapshot(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
 def test_rebuild_equals_live_projection(stack: Stack, client: httpx.Client) -> None:
     session_id = new_session(client)
     for body in (b"a,b\n1,2\n", b"x\n1\n2\n3\n", b"only header\n"):
-        wait_task(client, upload(client, session_id, body).json()["task_id"])
+        task = wait_task(client, task_id_of(upload(client, session_id, body)))
+        if task["result"]:
+            wait_profile(client, session_id, task["result"]["node_id"])
     live = _snapshot(stack.database_url)
+    with psycopg.connect(stack.database_url) as conn:
+        unprofiled = conn.execute("SELECT count(*) FROM nodes WHERE profile_uri IS NULL")
+        assert unprofiled.fetchone() == (0,)
     assert live["nodes"] and live["tasks"] and live["sessions"]
 
     done = subprocess.run(

@@ -62,15 +62,17 @@ def test_version_data_downloads_as_csv_and_parquet(client: httpx.Client) -> None
     assert table.column_names == original[0]
 
 
-def test_a_file_the_profiler_cannot_read_fails_the_task_with_a_reason(
+def test_a_file_the_profiler_cannot_read_is_refused_with_a_reason(
     client: httpx.Client,
 ) -> None:
     session_id = new_session(client)
-    accepted = upload(client, session_id, b"a,b,c\n")
-    assert accepted.status_code == 202
-    task = wait_task(client, accepted.json()["task_id"])
+    refused = upload(client, session_id, b"a,b,c\n")
+    assert refused.status_code == 400, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "header_only"
+    assert "no data rows" in error["message"]
+    task = client.get(f"/v1/tasks/{error['task_id']}").json()
     assert task["status"] == "failed"
     assert task["result"] is None
     assert task["error"]["code"] == "header_only"
-    assert task["error"]["message"]
     assert client.get(f"/v1/sessions/{session_id}/history").json()["nodes"] == []

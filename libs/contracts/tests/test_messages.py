@@ -7,13 +7,21 @@ from uuid import uuid4
 import pytest
 from pydantic import ValidationError
 
-from modulardata.contracts import commands, events
+from modulardata.contracts import commands, events, operations
 from modulardata.contracts.base import Message, UnknownMessageType, registered_types
 from modulardata.contracts.envelope import UPCASTERS, Envelope
 from modulardata.contracts.values import ColumnSchema
 
 SESSION, NODE, TASK = uuid4(), uuid4(), uuid4()
 COLUMNS = (ColumnSchema(name="age", dtype="int64"), ColumnSchema(name="city", dtype="string"))
+PLAN = operations.Plan(
+    operations=(
+        operations.TrimWhitespace(columns=("city",)),
+        operations.FilterRows(
+            conditions=(operations.Condition(column="age", op="gt", value=30, as_number=True),)
+        ),
+    )
+)
 
 EXAMPLES: list[Message] = [
     commands.CreateSession(session_id=SESSION, owner="key-1", name="Customers"),
@@ -38,6 +46,14 @@ EXAMPLES: list[Message] = [
         columns=COLUMNS,
     ),
     events.IngestionFailed(session_id=SESSION, filename="c.csv", code="empty_file", reason="empty"),
+    events.DatasetProfiled(
+        session_id=SESSION,
+        node_id=NODE,
+        profile_uri="s3://b/p/n.profile.json",
+        row_count=3,
+        column_count=2,
+        finding_count=1,
+    ),
     events.DatasetUploaded(session_id=SESSION, node_id=NODE, filename="c.csv", upload_uri="u"),
     events.VersionCommitted(
         session_id=SESSION,
@@ -57,6 +73,60 @@ EXAMPLES: list[Message] = [
     events.TaskSucceeded(task_id=TASK, session_id=SESSION, node_id=NODE),
     events.TaskFailed(
         task_id=TASK, session_id=SESSION, code="empty_file", error="The file is empty"
+    ),
+    commands.ExecuteTransformation(
+        session_id=SESSION,
+        parent_node_id=NODE,
+        parent_storage_uri="file:///x/n.parquet",
+        code="df = df.dropna()",
+        chat_message_id=uuid4(),
+    ),
+    events.TransformationExecuted(
+        session_id=SESSION,
+        parent_node_id=NODE,
+        node_id=uuid4(),
+        storage_uri="file:///x/m.parquet",
+        content_hash="ef" * 32,
+        row_count=2,
+        column_count=2,
+        columns=COLUMNS,
+        code="df = df.dropna()",
+    ),
+    events.TransformationFailed(
+        session_id=SESSION,
+        parent_node_id=NODE,
+        code="import os",
+        error="line 1: imports are not allowed",
+    ),
+    commands.ChatRequested(
+        session_id=SESSION,
+        chat_message_id=uuid4(),
+        text="do the same for city",
+        head_node_id=NODE,
+        head_storage_uri="file:///x/n.parquet",
+        recent_messages=(
+            commands.ChatTurn(role="user", text="trim spaces in name"),
+            commands.ChatTurn(role="assistant", text=PLAN.describe(), plan=PLAN),
+        ),
+    ),
+    events.TransformationPlanned(
+        session_id=SESSION,
+        chat_message_id=uuid4(),
+        head_node_id=NODE,
+        undo_first=True,
+        plan=PLAN,
+        code=PLAN.compile(),
+        explanation=PLAN.describe(),
+        planner="rules",
+    ),
+    events.HeadMoveRequested(
+        session_id=SESSION, chat_message_id=uuid4(), direction="undo", steps=2
+    ),
+    events.ClarificationRequested(
+        session_id=SESSION,
+        chat_message_id=uuid4(),
+        question="Which column: 'first_name' or 'last_name'?",
+        reason="ambiguous",
     ),
 ]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID, uuid4, uuid5
 
 import httpx
 import psycopg
@@ -30,6 +30,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from modulardata.contracts import topics
 from modulardata.contracts.commands import CreateSession
 from modulardata.contracts.envelope import Envelope
+from modulardata.contracts.profile import Profile
 from modulardata.gateway import cli
 from modulardata.gateway.config import GatewaySettings
 from modulardata.gateway.deps import Resources
@@ -37,6 +38,9 @@ from modulardata.gateway.keys import create_api_key, hash_key, key_id_for
 from modulardata.gateway.main import create_app
 from modulardata.gateway.tables import AcceptedTask
 from modulardata.messaging.bus import Bus
+from modulardata.profiler.profile import generate_profile
+from modulardata.profiler.profiles import store_profile
+from modulardata.profiler.prompt import to_prompt
 from modulardata.storage import ObjectStorage
 from modulardata.versioning.readmodels import (
     READ_MODELS,
@@ -52,6 +56,13 @@ LOCAL_OWNER = key_id_for(hash_key(LOCAL_KEY))
 UNPROJECTED = "never projected"
 MAX_UPLOAD = 100_000
 NOW = datetime.now(UTC)
+PROFILER_ANSWERS: dict[bytes, tuple[str, str | None]] = {
+    b"ok,read\n1,2\n": ("succeeded", None),
+    b"a,b,c\n": ("failed", "header_only"),
+    b"\x89PNG\r\n\x1a\n\x00\x00": ("failed", "not_text"),
+    b'a,"b\n': ("failed", "unterminated_quote"),
+}
+"""What the fake profiler makes of an upload: the task's status and error code."""
 
 
 @dataclass
@@ -107,6 +118,7 @@ async def gateway(gateway_database_url: str, tmp_path: Path) -> AsyncIterator[Ga
         create_topics=False,
         api_key=LOCAL_KEY,
         session_wait_s=0.3,
+        upload_wait_s=0.3,
         max_upload_bytes=MAX_UPLOAD,
     )
     app = create_app(settings)
@@ -139,7 +151,30 @@ async def gateway(gateway_database_url: str, tmp_path: Path) -> AsyncIterator[Ga
 
     @bus.broker.subscriber(bus.topic(topics.PROFILER_COMMANDS))
     async def fake_profiler(body: dict[str, Any]) -> None:
-        published.append(Envelope.model_validate(body))
+        envelope = Envelope.model_validate(body)
+        published.append(envelope)
+        with resources.storage.open(envelope.payload["upload_uri"]) as upload:
+            content = upload.read()
+        outcome = PROFILER_ANSWERS.get(content)
+        if outcome is not None:
+            now = datetime.now(UTC)
+            status, code = outcome
+            async with AsyncSession(resources.engine) as session:
+                session.add(
+                    TaskView(
+                        task_id=envelope.correlation_id,
+                        session_id=envelope.session_id,
+                        status=status,
+                        stage=status,
+                        node_id=uuid5(envelope.correlation_id, "upload") if code is None else None,
+                        error_code=code,
+                        error=f"refused: {code}" if code else None,
+                        events=[],
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                await session.commit()
 
     headers = {"Authorization": f"Bearer {LOCAL_KEY}"}
     async with TestKafkaBroker(bus.broker), app.router.lifespan_context(app):
@@ -195,7 +230,12 @@ async def test_an_upload_is_stored_queued_and_followed_to_its_result(gateway: Ga
     )
     assert response.status_code == 202, response.text
     task_id = UUID(response.json()["task_id"])
-    assert response.json() == {"task_id": str(task_id), "session_id": str(session_id)}
+    assert response.json() == {
+        "task_id": str(task_id),
+        "session_id": str(session_id),
+        "status": "queued",
+        "node_id": None,
+    }
     assert response.headers["location"] == f"/v1/tasks/{task_id}"
 
     raw = gateway.root / "uploads" / str(session_id) / str(task_id) / "raw"
@@ -288,7 +328,6 @@ async def test_a_task_that_did_not_come_through_the_gateway_is_visible_to_its_ow
     ("content", "status", "code"),
     [
         (b"", 400, "empty_file"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", 415, "not_text"),
         (b"a\n" * MAX_UPLOAD, 413, "too_large"),  # refused from its Content-Length
         (b"a\n" * (MAX_UPLOAD // 2) + b"ab", 413, "too_large"),  # refused while streaming
     ],
@@ -305,6 +344,39 @@ async def test_a_refused_upload_leaves_nothing_behind(
     assert gateway.uploads(session_id) == []
     assert await gateway.accepted_tasks(session_id) == []
     assert gateway.commands("IngestDataset") == []
+
+
+async def test_an_upload_read_in_time_answers_with_its_node(gateway: Gateway) -> None:
+    session_id = await gateway.new_session()
+    response = await gateway.client.post(
+        f"/v1/sessions/{session_id}/datasets", **csv_upload(b"ok,read\n1,2\n")
+    )
+    assert response.status_code == 202, response.text
+    body = response.json()
+    assert body["status"] == "succeeded"
+    assert body["node_id"] == str(uuid5(UUID(body["task_id"]), "upload"))
+
+
+@pytest.mark.parametrize(
+    ("content", "status", "code"),
+    [
+        (b"a,b,c\n", 400, "header_only"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", 415, "not_text"),
+        (b'a,"b\n', 422, "unterminated_quote"),
+    ],
+)
+async def test_an_upload_the_profiler_refuses_is_a_4xx_naming_the_problem(
+    gateway: Gateway, content: bytes, status: int, code: str
+) -> None:
+    session_id = await gateway.new_session()
+    response = await gateway.client.post(
+        f"/v1/sessions/{session_id}/datasets", **csv_upload(content)
+    )
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert (error["code"], error["message"]) == (code, f"refused: {code}")
+    task = (await gateway.client.get(f"/v1/tasks/{error['task_id']}")).json()
+    assert (task["status"], task["error"]["code"]) == ("failed", code)
 
 
 async def test_an_upload_without_a_file_part_is_a_422(gateway: Gateway) -> None:
@@ -462,3 +534,46 @@ def test_create_key_prints_a_working_key_once(
             "SELECT key_id, name FROM api_keys WHERE key_hash = %s", (hash_key(key),)
         ).fetchone()
     assert row == (key_id_for(hash_key(key)), "ci")
+
+
+async def test_a_nodes_profile_is_served_once_ready_as_json_and_text(gateway: Gateway) -> None:
+    session_id, node_id = await gateway.new_session(), uuid4()
+    await gateway.add(
+        NodeView(
+            node_id=node_id,
+            session_id=session_id,
+            parent_id=None,
+            storage_uri="file:///nowhere.parquet",
+            content_hash="0" * 64,
+            row_count=3,
+            column_count=1,
+            columns=[{"name": "city", "dtype": "string"}],
+            description="upload",
+            created_at=NOW,
+            position=1,
+        )
+    )
+    path = f"/v1/sessions/{session_id}/nodes/{node_id}/profile"
+    waiting = await gateway.client.get(path)
+    assert (waiting.status_code, waiting.json()["error"]["code"]) == (404, "profile_not_ready")
+
+    profile = generate_profile(pa.table({"city": ["Oslo", "oslo", None]}))
+    uri = store_profile(
+        gateway.storage, f"sessions/{session_id}/nodes/{node_id}.profile.json", profile
+    )
+    async with gateway.engine.begin() as conn:
+        await conn.execute(
+            update(NodeView).where(col(NodeView.node_id) == node_id).values(profile_uri=uri)
+        )
+    as_json = await gateway.client.get(path)
+    assert as_json.status_code == 200
+    assert Profile.model_validate(as_json.json()) == profile
+    as_text = await gateway.client.get(path, params={"format": "text"})
+    assert as_text.headers["content-type"].startswith("text/plain")
+    assert as_text.text == to_prompt(profile, max_tokens=1_000_000)
+    assert "'city' has 2 spellings of Oslo" in as_text.text
+
+    other = {"Authorization": f"Bearer {await create_api_key(gateway.engine, 'other')}"}
+    assert (await gateway.client.get(path, headers=other)).status_code == 404
+    unknown = await gateway.client.get(f"/v1/sessions/{session_id}/nodes/{uuid4()}/profile")
+    assert unknown.json()["error"]["code"] == "node_not_found"

@@ -1,4 +1,5 @@
-"""An IngestDataset command yields progress, then a stored version or a failure event."""
+"""An upload yields progress, a stored version and its profile, or a failure; a committed
+version without a profile gets one."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from faststream import FastStream
@@ -14,10 +16,17 @@ from faststream.kafka import KafkaBroker, TestKafkaBroker
 from modulardata.contracts import topics
 from modulardata.contracts.commands import IngestDataset
 from modulardata.contracts.envelope import Envelope
-from modulardata.contracts.events import DatasetIngested, IngestionFailed, TaskProgressed
+from modulardata.contracts.events import (
+    DatasetIngested,
+    DatasetProfiled,
+    IngestionFailed,
+    TaskProgressed,
+    VersionCommitted,
+)
 from modulardata.messaging.bus import Bus
 from modulardata.profiler.config import ProfilerSettings
 from modulardata.profiler.main import create_app, create_broker
+from modulardata.profiler.profiles import load_profile, profile_key
 from modulardata.profiler.uploads import upload_node_id, version_key
 from modulardata.storage import LocalStorage, sha256_file
 
@@ -75,7 +84,7 @@ async def test_an_upload_becomes_a_stored_parquet_version(
     async with TestKafkaBroker(profiler.broker):
         await profiler.bus.publish(command, topics.PROFILER_COMMANDS)
 
-    progress, ingested = profiler.opened()
+    progress, ingested, profiled = profiler.opened()
     task = command.correlation_id
     assert progress == TaskProgressed(
         task_id=task, session_id=command.session_id, stage="ingesting"
@@ -93,6 +102,13 @@ async def test_an_upload_becomes_a_stored_parquet_version(
     with profiler.storage.local_copy(ingested.storage_uri) as parquet:
         assert sha256_file(parquet) == ingested.content_hash
         assert pq.read_table(parquet).column("age").to_pylist() == [36, 41, 85]
+    assert isinstance(profiled, DatasetProfiled)
+    assert profiled.profile_uri == profiler.storage.uri_for(profile_key(command.session_id, node))
+    assert (profiled.node_id, profiled.row_count, profiled.column_count) == (node, 3, 2)
+    profile = load_profile(profiler.storage, profiled.profile_uri)
+    assert [c.semantic_type for c in profile.columns] == ["text", "integer"]
+    assert profile.source is not None and profile.source.delimiter == ","
+    assert profiled.finding_count == len(profile.findings)
     assert profiler.dead == []
 
 
@@ -104,11 +120,11 @@ async def test_a_redelivered_command_makes_the_same_node_and_messages(
         await profiler.bus.publish(command, topics.PROFILER_COMMANDS)
         await profiler.bus.publish(command, topics.PROFILER_COMMANDS)
 
-    first, second = profiler.opened()[1::2]
-    assert isinstance(first, DatasetIngested)
-    assert first == second
-    assert [e.message_id for e in profiler.events[:2]] == [
-        e.message_id for e in profiler.events[2:]
+    messages = profiler.opened()
+    assert isinstance(messages[1], DatasetIngested)
+    assert messages[:3] == messages[3:]
+    assert [e.message_id for e in profiler.events[:3]] == [
+        e.message_id for e in profiler.events[3:]
     ]
 
 
@@ -116,7 +132,7 @@ async def test_a_redelivered_command_makes_the_same_node_and_messages(
     ("data", "code"),
     [
         (b"", "empty_file"),
-        (b"a,b\n1,2\n3,4,5\n", "unreadable"),
+        (b"a,b\n" + b"1,2,3\n" * 20, "unreadable"),
         (b"a\n" + b"1\n" * 1001, "too_large"),
     ],
 )
@@ -164,6 +180,65 @@ async def test_an_unexpected_failure_fails_the_task(
     assert isinstance(failed, IngestionFailed)
     assert failed.code == "unreadable"
     assert "bug" not in failed.reason
+    assert profiler.dead == []
+
+
+def _committed(profiler: Profiler, tmp_path: Path, data: bytes) -> Envelope:
+    """A VersionCommitted event for a version stored the way the executor would store it."""
+    session, node = uuid4(), uuid4()
+    source = tmp_path / "made.parquet"
+    source.write_bytes(data)
+    uri = profiler.storage.put_file(version_key(session, node), source)
+    event = VersionCommitted(
+        session_id=session,
+        node_id=node,
+        parent_id=uuid4(),
+        storage_uri=uri,
+        content_hash="0" * 64,
+        row_count=0,
+        column_count=0,
+        columns=(),
+        description="made by a transformation",
+    )
+    return Envelope.wrap(event, session_id=session, correlation_id=uuid4())
+
+
+async def test_a_committed_version_without_a_profile_is_profiled_once(
+    profiler: Profiler, tmp_path: Path
+) -> None:
+    table = pa.table({"city": ["Oslo", "oslo", "Lima", None]})
+    buffer = pa.BufferOutputStream()
+    pq.write_table(table, buffer)
+    committed = _committed(profiler, tmp_path, buffer.getvalue().to_pybytes())
+    async with TestKafkaBroker(profiler.broker):
+        await profiler.bus.publish(committed, topics.EVENTS)
+        await profiler.bus.publish(committed, topics.EVENTS)
+
+    first, again = profiler.opened()
+    assert isinstance(first, DatasetProfiled)
+    assert first == again
+    assert profiler.events[0].message_id == profiler.events[1].message_id
+    assert profiler.events[0].causation_id == committed.message_id
+    profile = load_profile(profiler.storage, first.profile_uri)
+    assert profile.source is None
+    assert (profile.row_count, profile.columns[0].null_count) == (4, 1)
+    assert {f.kind for f in profile.findings} >= {"case_variants", "missing_values"}
+
+
+async def test_other_events_and_versions_without_data_are_ignored(
+    profiler: Profiler, tmp_path: Path
+) -> None:
+    committed = _committed(profiler, tmp_path, b"")
+    profiler.storage.delete(committed.payload["storage_uri"])
+    created = Envelope.wrap(
+        TaskProgressed(task_id=uuid4(), session_id=uuid4(), stage="ingesting"),
+        session_id=uuid4(),
+        correlation_id=uuid4(),
+    )
+    async with TestKafkaBroker(profiler.broker):
+        await profiler.bus.publish(committed, topics.EVENTS)
+        await profiler.bus.publish(created, topics.EVENTS)
+    assert profiler.events == []
     assert profiler.dead == []
 
 

@@ -11,6 +11,7 @@ from modulardata.contracts.base import Message
 from modulardata.contracts.commands import CreateSession
 from modulardata.contracts.events import (
     DatasetIngested,
+    DatasetProfiled,
     DatasetUploaded,
     HeadMoved,
     SessionCreated,
@@ -105,3 +106,26 @@ def test_a_finished_task_ignores_late_reports() -> None:
     failed = TaskFailed(task_id=task, session_id=SESSION, code="x", error="y")
     assert domain.decide_outcome(state, failed) == []
     assert domain.decide_progress(state, progressed) == []
+
+
+def test_a_profile_is_recorded_once_and_only_for_a_node_of_the_session() -> None:
+    created = domain.decide_create(
+        domain.SessionState(), CreateSession(session_id=SESSION, owner="k")
+    )
+    ingested = _ingested()
+    state = _fold(created + domain.decide_upload(_fold(created), ingested))
+
+    def profiled(node: object) -> DatasetProfiled:
+        return DatasetProfiled(
+            session_id=SESSION,
+            node_id=node,
+            profile_uri="file:///p.json",
+            row_count=2,
+            column_count=1,
+            finding_count=0,
+        )
+
+    report = profiled(ingested.node_id)
+    assert domain.decide_profiled(state, report) == [report]
+    assert domain.decide_profiled(domain.evolve_session(state, report), report) == []
+    assert domain.decide_profiled(state, profiled(uuid4())) == []

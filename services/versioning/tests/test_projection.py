@@ -15,6 +15,7 @@ from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.events import (
     ChatMessageRecorded,
     DatasetIngested,
+    DatasetProfiled,
     IngestionFailed,
     TaskProgressed,
 )
@@ -189,6 +190,38 @@ async def test_rebuild_equals_the_live_projection(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await conn.execute(text("UPDATE projection_checkpoints SET position = 0"))
     await _project_all(engine)
+    assert await _views(engine) == live
+
+
+async def test_a_profile_is_recorded_once_and_projected_onto_its_node(
+    engine: AsyncEngine,
+) -> None:
+    handlers = VersioningHandlers(engine)
+    session, _ = await _create(handlers)
+    task, node = await _upload(handlers, session)
+
+    def profiled(node_id: UUID) -> Envelope:
+        event = DatasetProfiled(
+            session_id=session,
+            node_id=node_id,
+            profile_uri=f"file:///{node_id}.profile.json",
+            row_count=3,
+            column_count=1,
+            finding_count=2,
+        )
+        return Envelope.wrap(event, session_id=session, correlation_id=task)
+
+    await handlers.handle(profiled(node))
+    await handlers.handle(profiled(node))  # the same report again, as a new message
+    await handlers.handle(profiled(uuid4()))  # a node the session does not have
+    await _project_all(engine)
+    live = await _views(engine)
+    (row,) = live["nodes"]
+    assert row["profile_uri"] == f"file:///{node}.profile.json"
+    async with engine.connect() as conn:
+        types = [r.envelope.type for r in await eventstore.read_after(conn, 0, 100)]
+    assert types.count("DatasetProfiled") == 1
+    await projector.rebuild(engine)
     assert await _views(engine) == live
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from modulardata.contracts.base import Message, register
+from modulardata.contracts.operations import Plan
 
 
 @register
@@ -31,3 +33,54 @@ class IngestDataset(Message):
     filename: str = Field(description="File name the client gave.")
     byte_size: int = Field(ge=0, description="Size of the raw upload in bytes.")
     content_hash: str = Field(description="sha256 hex digest of the raw upload.")
+
+
+@register
+class ExecuteTransformation(Message):
+    """Run a generated pandas snippet on a version, making a new version (handled by executor).
+
+    The task id is the envelope's correlation id; the new node's id is derived from it.
+    """
+
+    TYPE = "ExecuteTransformation"
+
+    session_id: UUID = Field(description="Session the versions belong to.")
+    parent_node_id: UUID = Field(description="Node whose data the snippet transforms.")
+    parent_storage_uri: str = Field(description="Storage URI of the parent's Parquet data.")
+    code: str = Field(
+        max_length=20_000, description="The pandas snippet; it reads and leaves its result in df."
+    )
+    chat_message_id: UUID | None = Field(
+        default=None, description="Chat message the snippet answers, if any."
+    )
+
+
+class ChatTurn(BaseModel):
+    """One earlier message of a session's conversation."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    role: Literal["user", "assistant"] = Field(description="Who said it.")
+    text: str = Field(description="What was said.")
+    plan: Plan | None = Field(
+        default=None, description="For an assistant turn: the plan it answered with, if any."
+    )
+
+
+@register
+class ChatRequested(Message):
+    """Answer a user's chat message with a plan, a head move or a question (handled by agents).
+
+    Named after the request it carries; the task id is the envelope's correlation id.
+    """
+
+    TYPE = "ChatRequested"
+
+    session_id: UUID = Field(description="The session.")
+    chat_message_id: UUID = Field(description="Id of the user's chat message.")
+    text: str = Field(min_length=1, max_length=4000, description="What the user wrote.")
+    head_node_id: UUID = Field(description="The session's head: the version a change applies to.")
+    head_storage_uri: str = Field(description="Storage URI of the head's Parquet data.")
+    recent_messages: tuple[ChatTurn, ...] = Field(
+        default=(), description="The conversation before this message, oldest first."
+    )

@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import Field
 
 from modulardata.contracts.base import Message, register
+from modulardata.contracts.operations import Plan
 from modulardata.contracts.values import ColumnSchema
 
 IngestionErrorCode = Literal[
@@ -70,6 +71,20 @@ class IngestionFailed(Message):
     filename: str = Field(description="File name the client gave.")
     code: IngestionErrorCode = Field(description="Machine-readable reason.")
     reason: str = Field(description="What is wrong, in plain words (with the line, if any).")
+
+
+@register
+class DatasetProfiled(Message):
+    """The profiler stored the profile of a version; recorded in the session's log as is."""
+
+    TYPE = "DatasetProfiled"
+
+    session_id: UUID = Field(description="The session.")
+    node_id: UUID = Field(description="The version profiled.")
+    profile_uri: str = Field(description="Storage URI of the profile JSON.")
+    row_count: int = Field(ge=0, description="Rows in the version.")
+    column_count: int = Field(ge=0, description="Columns in the version.")
+    finding_count: int = Field(ge=0, description="Problems the profile found.")
 
 
 @register
@@ -149,3 +164,87 @@ class TaskFailed(Message):
     session_id: UUID = Field(description="Its session.")
     code: str = Field(description="Machine-readable reason.")
     error: str = Field(description="What went wrong, in plain words.")
+
+
+@register
+class TransformationExecuted(Message):
+    """The executor ran a snippet in the sandbox and stored its result as a Parquet version."""
+
+    TYPE = "TransformationExecuted"
+
+    session_id: UUID = Field(description="The session.")
+    parent_node_id: UUID = Field(description="Node the snippet transformed.")
+    node_id: UUID = Field(description="Id of the new version node to commit.")
+    storage_uri: str = Field(description="Storage URI of the new Parquet version.")
+    content_hash: str = Field(description="sha256 hex digest of the Parquet file.")
+    row_count: int = Field(ge=0, description="Rows in the version.")
+    column_count: int = Field(ge=0, description="Columns in the version.")
+    columns: tuple[ColumnSchema, ...] = Field(description="Column names and types.")
+    code: str = Field(description="The snippet that made the version.")
+    chat_message_id: UUID | None = Field(
+        default=None, description="Chat message the snippet answered, if any."
+    )
+
+
+@register
+class TransformationFailed(Message):
+    """A snippet was refused or failed in the sandbox; no version was made."""
+
+    TYPE = "TransformationFailed"
+
+    session_id: UUID = Field(description="The session.")
+    parent_node_id: UUID = Field(description="Node the snippet was to transform.")
+    code: str = Field(description="The snippet.")
+    error: str = Field(
+        description="Why, in plain words: the rule broken, or the error and its line."
+    )
+    chat_message_id: UUID | None = Field(
+        default=None, description="Chat message the snippet answered, if any."
+    )
+
+
+@register
+class TransformationPlanned(Message):
+    """The agents turned a chat message into a plan and its pandas code, ready to execute."""
+
+    TYPE = "TransformationPlanned"
+
+    session_id: UUID = Field(description="The session.")
+    chat_message_id: UUID = Field(description="The chat message answered.")
+    head_node_id: UUID = Field(description="The head the plan was made against.")
+    undo_first: bool = Field(
+        default=False,
+        description="Apply to the head's parent: the plan replaces the last change ('instead').",
+    )
+    plan: Plan = Field(description="The typed operations, in order.")
+    code: str = Field(description="The pandas snippet the executor runs (the compiled plan).")
+    explanation: str = Field(description="What the plan does, in plain words for the user.")
+    planner: Literal["rules", "crew"] = Field(
+        description="Who planned it: the offline rule planner or the LLM crew."
+    )
+
+
+@register
+class HeadMoveRequested(Message):
+    """The user asked to undo or redo changes: the head moves, no version is made."""
+
+    TYPE = "HeadMoveRequested"
+
+    session_id: UUID = Field(description="The session.")
+    chat_message_id: UUID = Field(description="The chat message answered.")
+    direction: Literal["undo", "redo"] = Field(description="Back to the parent, or forward again.")
+    steps: int = Field(default=1, ge=1, description="How many changes to move over.")
+
+
+@register
+class ClarificationRequested(Message):
+    """The agents could not plan a chat message and ask the user a question instead."""
+
+    TYPE = "ClarificationRequested"
+
+    session_id: UUID = Field(description="The session.")
+    chat_message_id: UUID = Field(description="The chat message answered.")
+    question: str = Field(description="The question (or what went wrong), for the user.")
+    reason: Literal["ambiguous", "not_understood", "failed"] = Field(
+        description="Why: several readings, no reading, or no working code could be made."
+    )

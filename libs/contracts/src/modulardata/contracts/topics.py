@@ -11,7 +11,21 @@ PROFILER_COMMANDS: Final = "modulardata.profiler.commands"
 """Commands for the profiler (IngestDataset)."""
 
 PROFILER_EVENTS: Final = "modulardata.profiler.events"
-"""What the profiler reports (TaskProgressed, DatasetIngested, IngestionFailed)."""
+"""What the profiler reports (TaskProgressed, DatasetIngested, IngestionFailed,
+DatasetProfiled)."""
+
+EXECUTOR_COMMANDS: Final = "modulardata.executor.commands"
+"""Commands for the executor (ExecuteTransformation)."""
+
+EXECUTOR_EVENTS: Final = "modulardata.executor.events"
+"""What the executor reports (TaskProgressed, TransformationExecuted, TransformationFailed)."""
+
+AGENTS_COMMANDS: Final = "modulardata.agents.commands"
+"""Commands for the agents (ChatRequested)."""
+
+AGENTS_EVENTS: Final = "modulardata.agents.events"
+"""What the agents report (TaskProgressed, TransformationPlanned, HeadMoveRequested,
+ClarificationRequested)."""
 
 EVENTS: Final = "modulardata.events"
 """Every event of the log, relayed in log order; the integration point for other consumers."""
@@ -19,7 +33,17 @@ EVENTS: Final = "modulardata.events"
 DEAD_LETTERS: Final = "modulardata.dead-letters"
 """Messages a consumer could not decode, with the reason, kept for inspection."""
 
-ALL: Final = (VERSIONING_COMMANDS, PROFILER_COMMANDS, PROFILER_EVENTS, EVENTS, DEAD_LETTERS)
+ALL: Final = (
+    VERSIONING_COMMANDS,
+    PROFILER_COMMANDS,
+    PROFILER_EVENTS,
+    EXECUTOR_COMMANDS,
+    EXECUTOR_EVENTS,
+    AGENTS_COMMANDS,
+    AGENTS_EVENTS,
+    EVENTS,
+    DEAD_LETTERS,
+)
 
 
 def topic_name(base: str, prefix: str = "") -> str:

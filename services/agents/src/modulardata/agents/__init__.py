@@ -1,1 +1,1 @@
-"""The rule planner and the CrewAI crew; the service is built in the agents issue."""
+"""Planning cleaning steps from chat: the offline rule planner first, the CrewAI crew next."""

@@ -1,1 +1,1 @@
-"""The sandbox that runs generated pandas code; its service is built in the executor issue."""
+"""The executor: a secure sandbox for generated pandas code, and the service that runs it."""

@@ -36,6 +36,12 @@ class GatewaySettings(KafkaSettings, StorageSettings):
         ge=0,
         description="How long POST /v1/sessions waits for the session to be projected.",
     )
+    upload_wait_s: float = Field(
+        default=15.0,
+        ge=0,
+        description="How long POST /v1/sessions/{id}/datasets waits for the upload to be read, "
+        "so that a file the profiler refuses is answered with a 4xx.",
+    )
     create_topics: bool = Field(
         default=True,
         description="Create missing Kafka topics at startup (off where topics are provisioned).",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from http import HTTPStatus
+from uuid import UUID
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,6 +22,7 @@ from modulardata.gateway.exceptions import (
     Unauthorized,
     Unavailable,
     UnsupportedMediaType,
+    UploadRejected,
     UploadTooLarge,
 )
 from modulardata.storage import StorageError
@@ -35,23 +37,41 @@ STATUS: dict[type[GatewayError], int] = {
     UploadTooLarge: 413,
     UnsupportedMediaType: 415,
     Unavailable: 503,
+    UploadRejected: 422,
 }
 
+UPLOAD_REJECTION_STATUS: dict[str, int] = {
+    "empty_file": 400,
+    "header_only": 400,
+    "too_large": 413,
+    "not_text": 415,
+}
+"""Status of an upload the profiler refused, by its reason; any other reason is a 422."""
 
-def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
-    """The JSON body of every error response."""
-    return {"error": {"code": code, "message": message}}
+
+def error_body(code: str, message: str, task_id: UUID | None = None) -> dict[str, dict[str, str]]:
+    """The JSON body of every error response; `task_id` when a task was made."""
+    detail = {"code": code, "message": message}
+    if task_id is not None:
+        detail["task_id"] = str(task_id)
+    return {"error": detail}
 
 
 def error_response(
-    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    task_id: UUID | None = None,
 ) -> JSONResponse:
     """An error response in the gateway's one shape."""
-    return JSONResponse(error_body(code, message), status_code=status, headers=headers)
+    return JSONResponse(error_body(code, message, task_id), status_code=status, headers=headers)
 
 
 def status_of(exc: GatewayError) -> int:
     """The HTTP status of a gateway error: that of its nearest mapped class."""
+    if isinstance(exc, UploadRejected):
+        return UPLOAD_REJECTION_STATUS.get(exc.code, STATUS[UploadRejected])
     for cls in type(exc).__mro__:
         if cls in STATUS:
             return STATUS[cls]
@@ -62,7 +82,7 @@ async def _gateway_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, GatewayError)
     status = status_of(exc)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
-    return error_response(status, exc.code, exc.message, headers)
+    return error_response(status, exc.code, exc.message, headers, exc.task_id)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

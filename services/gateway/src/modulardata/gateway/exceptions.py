@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 
 class GatewayError(Exception):
     """Base of every gateway failure; `code` is the machine-readable error code clients see."""
 
     code = "error"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, code: str | None = None, task_id: UUID | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.task_id = task_id
         if code is not None:
             self.code = code
 
@@ -31,6 +36,12 @@ class BadUpload(GatewayError):
     """The upload is malformed or its content is unusable."""
 
     code = "bad_upload"
+
+
+class UploadRejected(GatewayError):
+    """The profiler could not read the upload; `code` is its reason (e.g. 'header_only')."""
+
+    code = "unreadable"
 
 
 class MissingFilePart(GatewayError):

@@ -12,7 +12,7 @@ from modulardata.gateway.config import GatewaySettings
 from modulardata.gateway.deps import Resources, bearer_scheme
 from modulardata.gateway.errors import install_error_handlers
 from modulardata.gateway.keys import register_api_key
-from modulardata.gateway.routes import data, datasets, health, sessions, tasks
+from modulardata.gateway.routes import data, datasets, health, profiles, sessions, tasks
 from modulardata.gateway.schemas import ErrorBody
 from modulardata.gateway.tables import create_tables
 from modulardata.messaging.bus import Bus, make_broker
@@ -60,6 +60,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.resources = resources
     install_error_handlers(app)
     app.include_router(health.router)
-    for module in (sessions, datasets, tasks, data):
+    for module in (sessions, datasets, tasks, data, profiles):
         app.include_router(module.router, dependencies=[Depends(bearer_scheme)])
     return app

@@ -107,6 +107,22 @@ async def owned_sessions(
         return [(view, count) for view, count in page], total.one()
 
 
+async def wait_for_task(
+    engine: AsyncEngine, task_id: UUID, timeout_s: float, poll_s: float = 0.05
+) -> TaskView | None:
+    """The task's row once it has finished, or as it stands after `timeout_s` (None: queued)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while True:
+        async with AsyncSession(engine) as session:
+            view = await session.get(TaskView, task_id)
+        if (view is not None and view.status in ("succeeded", "failed")) or (
+            loop.time() >= deadline
+        ):
+            return view
+        await asyncio.sleep(poll_s)
+
+
 async def node_count(engine: AsyncEngine, session_id: UUID) -> int:
     """How many version nodes the session has."""
     async with AsyncSession(engine) as session:

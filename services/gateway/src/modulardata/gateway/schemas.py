@@ -26,6 +26,20 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
+class UploadErrorDetail(ErrorDetail):
+    """Why an upload was refused; `task_id` once the upload was accepted and then read."""
+
+    task_id: UUID | None = Field(
+        default=None, description="The task that read the file, when the profiler refused it."
+    )
+
+
+class UploadErrorBody(BaseModel):
+    """The body of an upload's error response."""
+
+    error: UploadErrorDetail
+
+
 class Health(BaseModel):
     """The gateway can serve requests."""
 
@@ -55,14 +69,16 @@ class SessionPendingResponse(BaseModel):
     status: Literal["pending"] = "pending"
 
 
+TaskStatus = Literal["queued", "running", "succeeded", "failed"]
+
+
 class TaskAcceptedResponse(BaseModel):
     """A task was accepted; follow it at GET /v1/tasks/{task_id}."""
 
     task_id: UUID
     session_id: UUID
-
-
-TaskStatus = Literal["queued", "running", "succeeded", "failed"]
+    status: TaskStatus = Field(description="Where the task stood when the answer was sent.")
+    node_id: UUID | None = Field(default=None, description="The version made, once succeeded.")
 
 
 class TaskResult(BaseModel):

@@ -3,6 +3,7 @@
 The body is pushed chunk by chunk through python-multipart's parser; the bytes of the `file`
 part are hashed, counted and written to storage in large blocks on a thread of their own. The
 object appears only when the whole upload was accepted: any failure leaves nothing stored.
+What the file holds (text, a workbook, or something unreadable) is the profiler's to judge.
 """
 
 from __future__ import annotations
@@ -33,10 +34,8 @@ if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
 
 FILE_FIELD = "file"
-SNIFF_BYTES = 8192
-"""How much of the start of a file is checked for NUL bytes (binary content)."""
 FLUSH_BYTES = 1024 * 1024
-"""Bytes gathered before one write to storage; larger than SNIFF_BYTES so the check comes first."""
+"""Bytes gathered before one write to storage."""
 MULTIPART_SLACK = 64 * 1024
 """Room in a request body for boundaries, part headers and small fields beside the file."""
 
@@ -169,7 +168,6 @@ async def receive_upload(
     digest = hashlib.sha256()
     body_size = size = pending_size = 0
     pending: list[bytes] = []
-    checked = False
     async with _StorageSink(storage, key) as sink:
         async for chunk in body:
             body_size += len(chunk)
@@ -182,18 +180,13 @@ async def receive_upload(
                 digest.update(data)
                 pending.append(data)
                 pending_size += len(data)
-            if not checked and size >= SNIFF_BYTES:
-                _check_text(pending)
-                checked = True
-            if checked and pending_size >= FLUSH_BYTES:
+            if pending_size >= FLUSH_BYTES:
                 await sink.write(b"".join(pending))
                 pending.clear()
                 pending_size = 0
         filename = reader.finish()
         if size == 0:
             raise BadUpload("the uploaded file is empty", code="empty_file")
-        if not checked:
-            _check_text(pending)
         if pending:
             await sink.write(b"".join(pending))
     return StoredUpload(
@@ -241,14 +234,6 @@ class _StorageSink:
 
     async def _run(self, func: Callable[..., _T], *args: object) -> _T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, func, *args)
-
-
-def _check_text(head: list[bytes]) -> None:
-    if b"\x00" in b"".join(head)[:SNIFF_BYTES]:
-        raise UnsupportedMediaType(
-            "the file looks binary (it contains NUL bytes); upload a CSV text file",
-            code="not_text",
-        )
 
 
 def _clean_filename(raw: bytes) -> str:

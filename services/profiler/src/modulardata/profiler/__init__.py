@@ -1,1 +1,1 @@
-"""The profiler service: turns uploads into canonical Parquet dataset versions."""
+"""The profiler service: uploads become canonical Parquet versions; every version a profile."""

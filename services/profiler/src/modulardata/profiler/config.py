@@ -6,6 +6,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from modulardata.messaging.settings import KafkaSettings
+from modulardata.profiler.ingest import IngestLimits
 from modulardata.storage.settings import StorageSettings
 
 
@@ -19,3 +20,11 @@ class ProfilerSettings(KafkaSettings, StorageSettings):
     max_rows: int = Field(
         default=10_000_000, ge=1, description="Most data rows an upload may have."
     )
+    max_bytes: int = Field(
+        default=1024 * 1024 * 1024, ge=1, description="Largest upload read, in bytes."
+    )
+
+    @property
+    def limits(self) -> IngestLimits:
+        """The limits every upload is read within."""
+        return IngestLimits(max_rows=self.max_rows, max_bytes=self.max_bytes)

@@ -34,13 +34,13 @@ class HeaderOnly(IngestionError):
 
 
 class NotText(IngestionError):
-    """The file is binary (or text in an encoding with NUL bytes, such as UTF-16)."""
+    """The file is binary: not text, and not a workbook, Parquet or JSON file either."""
 
     code = "not_text"
 
 
 class Undecodable(IngestionError):
-    """The file is text, but not valid UTF-8."""
+    """The file is text, but in no encoding that fits (or in several at once)."""
 
     code = "undecodable"
 
@@ -52,12 +52,16 @@ class UnterminatedQuote(IngestionError):
 
 
 class TooLarge(IngestionError):
-    """The file has more rows than the service accepts."""
+    """The file has more rows or bytes than the service accepts."""
 
     code = "too_large"
 
 
 class Unreadable(IngestionError):
-    """The file cannot be read as a CSV for any other reason (e.g. rows of different lengths)."""
+    """The file cannot be read as a table for any other reason (e.g. too many ragged rows)."""
 
     code = "unreadable"
+
+
+class InvalidUtf8(ProfilerError):
+    """pyarrow met bytes that are not UTF-8: the text is read again in its legacy encoding."""

@@ -1,4 +1,4 @@
-"""Kafka handlers: open the command, run the ingestion, publish what came of it."""
+"""Kafka handlers: open the message, run the ingestion or profiling, publish what came of it."""
 
 from __future__ import annotations
 
@@ -12,20 +12,23 @@ from modulardata.contracts import topics
 from modulardata.contracts.base import Message
 from modulardata.contracts.commands import IngestDataset
 from modulardata.contracts.envelope import Envelope
-from modulardata.contracts.events import IngestionFailed, TaskProgressed
+from modulardata.contracts.events import IngestionFailed, TaskProgressed, VersionCommitted
 from modulardata.messaging.bus import Bus, Handler
 from modulardata.profiler.exceptions import IngestionError
+from modulardata.profiler.ingest import IngestLimits
 from modulardata.profiler.uploads import ingest_upload, upload_node_id
-from modulardata.storage import ObjectStorage, StorageError
+from modulardata.profiler.versions import profile_version
+from modulardata.storage import ObjectNotFound, ObjectStorage, StorageError
 
 log = logging.getLogger(__name__)
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (StorageError, OSError, KafkaError)
-"""Failures of storage, local disk or Kafka: the command is retried until they pass."""
+"""Failures of storage, local disk or Kafka: the message is retried until they pass."""
 
 
-def ingest_handler(bus: Bus, storage: ObjectStorage, *, max_rows: int | None) -> Handler:
-    """Handle `IngestDataset`: report progress, then `DatasetIngested` or `IngestionFailed`."""
+def ingest_handler(bus: Bus, storage: ObjectStorage, *, limits: IngestLimits) -> Handler:
+    """Handle `IngestDataset`: progress, then `DatasetIngested` and `DatasetProfiled`, or
+    `IngestionFailed`."""
 
     async def handle(envelope: Envelope) -> None:
         command = envelope.open()
@@ -37,35 +40,56 @@ def ingest_handler(bus: Bus, storage: ObjectStorage, *, max_rows: int | None) ->
         )
         await bus.publish(_follow(envelope, progress), topics.PROFILER_EVENTS)
         node_id = upload_node_id(envelope.correlation_id)
-        outcome: Message
+        outcome: tuple[Message, ...]
         try:
             outcome = await asyncio.to_thread(
-                ingest_upload, storage, command, node_id, max_rows=max_rows
+                ingest_upload, storage, command, node_id, limits=limits
             )
         except IngestionError as exc:
             log.info("cannot ingest %s (%s): %s", command.upload_uri, exc.code, exc.reason)
-            outcome = IngestionFailed(
-                session_id=command.session_id,
-                filename=command.filename,
-                code=exc.code,
-                reason=exc.reason,
-            )
+            outcome = (_failed(command, exc.code, exc.reason),)
         except TRANSIENT_ERRORS:
             raise
         except Exception:
             # A bug must not leave the task running forever: fail it and keep the trace in logs.
             log.exception("unexpected failure ingesting %s", command.upload_uri)
-            outcome = IngestionFailed(
-                session_id=command.session_id,
-                filename=command.filename,
-                code="unreadable",
-                reason="the file could not be read because of an internal error",
-            )
-        await bus.publish(_follow(envelope, outcome), topics.PROFILER_EVENTS)
+            reason = "the file could not be read because of an internal error"
+            outcome = (_failed(command, "unreadable", reason),)
+        for message in outcome:
+            await bus.publish(_follow(envelope, message), topics.PROFILER_EVENTS)
 
     return handle
 
 
+def version_handler(bus: Bus, storage: ObjectStorage) -> Handler:
+    """Handle `VersionCommitted` from the log: profile the version unless it already is."""
+
+    async def handle(envelope: Envelope) -> None:
+        if envelope.type != VersionCommitted.TYPE:
+            return
+        version = envelope.open()
+        assert isinstance(version, VersionCommitted)
+        try:
+            done = await asyncio.to_thread(profile_version, storage, version)
+        except ObjectNotFound:
+            log.warning("version %s has no data in storage; not profiled", version.node_id)
+            return
+        await bus.publish(_follow(envelope, done), topics.PROFILER_EVENTS)
+
+    return handle
+
+
+def _failed(command: IngestDataset, code: str, reason: str) -> IngestionFailed:
+    return IngestionFailed.model_validate(
+        {
+            "session_id": command.session_id,
+            "filename": command.filename,
+            "code": code,
+            "reason": reason,
+        }
+    )
+
+
 def _follow(envelope: Envelope, message: Message) -> Envelope:
-    # A redelivered command yields the same message ids, so consumers' dedupe drops the repeats.
+    # A redelivered message yields the same message ids, so consumers' dedupe drops the repeats.
     return envelope.follow(message, message_id=uuid5(envelope.message_id, message.TYPE))

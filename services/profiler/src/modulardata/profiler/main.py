@@ -13,17 +13,21 @@ from modulardata.contracts import topics
 from modulardata.messaging.bus import Bus, make_broker
 from modulardata.messaging.topics import ensure_topics
 from modulardata.profiler.config import ProfilerSettings
-from modulardata.profiler.handlers import TRANSIENT_ERRORS, ingest_handler
+from modulardata.profiler.handlers import TRANSIENT_ERRORS, ingest_handler, version_handler
 
 GROUP_ID = "modulardata-profiler"
+VERSIONS_GROUP_ID = f"{GROUP_ID}.versions"
 
 
 def create_broker(settings: ProfilerSettings) -> KafkaBroker:
     """A broker with the profiler's handlers subscribed."""
     broker = make_broker(settings, client_id=GROUP_ID)
     bus = Bus(broker, settings)
-    handler = ingest_handler(bus, settings.open_storage(), max_rows=settings.max_rows)
-    bus.subscribe(topics.PROFILER_COMMANDS, GROUP_ID, handler, transient=TRANSIENT_ERRORS)
+    storage = settings.open_storage()
+    uploads = ingest_handler(bus, storage, limits=settings.limits)
+    bus.subscribe(topics.PROFILER_COMMANDS, GROUP_ID, uploads, transient=TRANSIENT_ERRORS)
+    versions = version_handler(bus, storage)
+    bus.subscribe(topics.EVENTS, VERSIONS_GROUP_ID, versions, transient=TRANSIENT_ERRORS)
     return broker
 
 

@@ -1,4 +1,4 @@
-"""Turning an uploaded file in storage into the Parquet version of a new node."""
+"""Turning an uploaded file in storage into the Parquet version of a new node, and its profile."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from pathlib import Path
 from uuid import UUID, uuid5
 
 from modulardata.contracts.commands import IngestDataset
-from modulardata.contracts.events import DatasetIngested
+from modulardata.contracts.events import DatasetIngested, DatasetProfiled
+from modulardata.contracts.values import ColumnSchema
 from modulardata.profiler.exceptions import Unreadable
-from modulardata.profiler.ingest import ingest_csv
+from modulardata.profiler.ingest import IngestLimits
+from modulardata.profiler.pipeline import convert_upload
+from modulardata.profiler.profiles import profile_key, profiled, store_profile
 from modulardata.storage import InvalidStorageUri, ObjectNotFound, ObjectStorage, sha256_file
 
 
@@ -25,13 +28,15 @@ def version_key(session_id: UUID, node_id: UUID) -> str:
 
 
 def ingest_upload(
-    storage: ObjectStorage, command: IngestDataset, node_id: UUID, *, max_rows: int | None
-) -> DatasetIngested:
-    """Store the upload as `node_id`'s Parquet version; storing it again overwrites the same object.
+    storage: ObjectStorage, command: IngestDataset, node_id: UUID, *, limits: IngestLimits
+) -> tuple[DatasetIngested, DatasetProfiled]:
+    """Store the upload as `node_id`'s Parquet version and its profile, both in one pass.
 
-    Raises an `IngestionError` for an upload that cannot become a dataset. Storage and disk
-    failures (`StorageError`, `OSError`) propagate: they are worth retrying.
+    Storing them again overwrites the same objects with the same content. Raises an
+    `IngestionError` for an upload that cannot become a dataset. Storage and disk failures
+    (`StorageError`, `OSError`) propagate: they are worth retrying.
     """
+    session_id = command.session_id
     with ExitStack() as stack:
         try:
             upload = stack.enter_context(storage.local_copy(command.upload_uri))
@@ -39,17 +44,24 @@ def ingest_upload(
             raise Unreadable("the uploaded file is no longer in storage") from exc
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="profiler-")))
         parquet = workdir / "version.parquet"
-        result = ingest_csv(upload, parquet, max_rows=max_rows)
+        ingested, profile = convert_upload(
+            upload, parquet, filename=command.filename, workdir=workdir, limits=limits
+        )
         content_hash = sha256_file(parquet)
-        storage_uri = storage.put_file(version_key(command.session_id, node_id), parquet)
-    return DatasetIngested(
-        session_id=command.session_id,
+        storage_uri = storage.put_file(version_key(session_id, node_id), parquet)
+    profile_uri = store_profile(storage, profile_key(session_id, node_id), profile)
+    columns = tuple(
+        ColumnSchema(name=field.name, dtype=str(field.type)) for field in ingested.table.schema
+    )
+    version = DatasetIngested(
+        session_id=session_id,
         node_id=node_id,
         filename=command.filename,
         upload_uri=command.upload_uri,
         storage_uri=storage_uri,
         content_hash=content_hash,
-        row_count=result.row_count,
-        column_count=result.column_count,
-        columns=result.columns,
+        row_count=ingested.table.num_rows,
+        column_count=len(columns),
+        columns=columns,
     )
+    return version, profiled(session_id, node_id, profile_uri, profile)

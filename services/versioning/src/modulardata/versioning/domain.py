@@ -14,6 +14,7 @@ from modulardata.contracts.base import Message
 from modulardata.contracts.commands import CreateSession
 from modulardata.contracts.events import (
     DatasetIngested,
+    DatasetProfiled,
     DatasetUploaded,
     HeadMoved,
     IngestionFailed,
@@ -43,6 +44,7 @@ class SessionState:
     version: int = 0
     owner: str | None = None
     nodes: frozenset[UUID] = frozenset()
+    profiled: frozenset[UUID] = frozenset()
     head: UUID | None = None
 
 
@@ -63,6 +65,8 @@ def evolve_session(state: SessionState, event: Message) -> SessionState:
         return replace(state, nodes=state.nodes | {event.node_id})
     if isinstance(event, HeadMoved):
         return replace(state, head=event.node_id)
+    if isinstance(event, DatasetProfiled):
+        return replace(state, profiled=state.profiled | {event.node_id})
     return state
 
 
@@ -109,6 +113,13 @@ def decide_upload(state: SessionState, ingested: DatasetIngested) -> list[Messag
             session_id=ingested.session_id, node_id=ingested.node_id, previous_node_id=state.head
         ),
     ]
+
+
+def decide_profiled(state: SessionState, profiled: DatasetProfiled) -> list[Message]:
+    """Record a node's profile once; a profile of a node the session lacks is dropped."""
+    if profiled.node_id not in state.nodes or profiled.node_id in state.profiled:
+        return []
+    return [profiled]
 
 
 def decide_progress(state: TaskState, progressed: TaskProgressed) -> list[Message]:

@@ -18,6 +18,7 @@ from modulardata.contracts.commands import CreateSession
 from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.events import (
     DatasetIngested,
+    DatasetProfiled,
     IngestionFailed,
     TaskFailed,
     TaskProgressed,
@@ -80,6 +81,10 @@ class VersioningHandlers:
                     error=str(rejection),
                 )
             await _task(conn, envelope, task_id, lambda s: domain.decide_outcome(s, outcome))
+        elif isinstance(message, DatasetProfiled):
+            await _session(
+                conn, envelope, message.session_id, lambda s: domain.decide_profiled(s, message)
+            )
         elif isinstance(message, IngestionFailed):
             failure = domain.failure_of(task_id, message)
             await _task(conn, envelope, task_id, lambda s: domain.decide_outcome(s, failure))

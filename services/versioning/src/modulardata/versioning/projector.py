@@ -17,6 +17,7 @@ from sqlmodel import SQLModel
 
 from modulardata.contracts.events import (
     ChatMessageRecorded,
+    DatasetProfiled,
     HeadMoved,
     SessionCreated,
     TaskFailed,
@@ -48,6 +49,8 @@ async def create_schema(conn: AsyncConnection) -> None:
             SQLModel.metadata.tables[m.__tablename__] for m in (*READ_MODELS, ProjectionCheckpoint)
         ],
     )
+    # Databases made before nodes had a profile column get it (create_all adds no columns).
+    await conn.execute(text("ALTER TABLE nodes ADD COLUMN IF NOT EXISTS profile_uri TEXT"))
     await conn.execute(
         insert(ProjectionCheckpoint).values(name=CHECKPOINT, position=0).on_conflict_do_nothing()
     )
@@ -133,6 +136,12 @@ async def apply(conn: AsyncConnection, recorded: RecordedEvent) -> None:
                 position=recorded.position,
             )
             .on_conflict_do_nothing()
+        )
+    elif isinstance(event, DatasetProfiled):
+        await conn.execute(
+            update(NodeView)
+            .where(NodeView.node_id == event.node_id)  # type: ignore[arg-type]
+            .values(profile_uri=event.profile_uri)
         )
     elif isinstance(event, HeadMoved):
         await conn.execute(

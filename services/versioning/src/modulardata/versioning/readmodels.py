@@ -45,6 +45,9 @@ class NodeView(SQLModel, table=True):
     description: str
     created_at: datetime = _utc_column(nullable=False)
     position: int = Field(description="Log position of the VersionCommitted event.")
+    profile_uri: str | None = Field(
+        default=None, description="Storage URI of the version's profile, once profiled."
+    )
 
 
 class ChatLogView(SQLModel, table=True):

@@ -1,12 +1,13 @@
-"""Uploading a CSV file into a session, streamed to storage and handed to the profiler."""
+"""Uploading a file into a session: streamed to storage, read by the profiler, waited for."""
 
 from __future__ import annotations
 
+from typing import cast
 from uuid import uuid4
 
 from fastapi import APIRouter, Request, Response
 
-from modulardata.gateway import workflows
+from modulardata.gateway import queries, workflows
 from modulardata.gateway.deps import (
     BusDep,
     EngineDep,
@@ -15,12 +16,13 @@ from modulardata.gateway.deps import (
     SettingsDep,
     StorageDep,
 )
-from modulardata.gateway.schemas import ErrorBody, TaskAcceptedResponse
+from modulardata.gateway.exceptions import UploadRejected
+from modulardata.gateway.schemas import TaskAcceptedResponse, TaskStatus, UploadErrorBody
 from modulardata.gateway.upload import check_declared_length, receive_upload, upload_key
 
 router = APIRouter(prefix="/v1/sessions", tags=["datasets"])
 
-_ERRORS = {status: {"model": ErrorBody} for status in (400, 404, 413, 415, 422, 503)}
+_ERRORS = {status: {"model": UploadErrorBody} for status in (400, 404, 413, 415, 422, 503)}
 _UPLOAD_BODY = {
     "requestBody": {
         "required": True,
@@ -53,7 +55,11 @@ async def upload_dataset(
     storage: StorageDep,
     bus: BusDep,
 ) -> TaskAcceptedResponse:
-    """Upload a CSV file as multipart field `file`; follow the returned task."""
+    """Upload a file as multipart field `file` (CSV, TSV, XLSX, Parquet, JSON, JSON Lines).
+
+    Waits up to `upload_wait_s` for the file to be read: a file the profiler refuses is a 4xx
+    naming the problem (with the task id); otherwise 202 with the task, finished or not.
+    """
     check_declared_length(request.headers.get("content-length"), settings.max_upload_bytes)
     task_id = uuid4()
     upload = await receive_upload(
@@ -73,4 +79,15 @@ async def upload_dataset(
         upload=upload,
     )
     response.headers["Location"] = f"/v1/tasks/{task_id}"
-    return TaskAcceptedResponse(task_id=task_id, session_id=session.session_id)
+    view = await queries.wait_for_task(engine, task_id, settings.upload_wait_s)
+    if view is not None and view.status == "failed":
+        raise UploadRejected(
+            view.error or "the file could not be read", code=view.error_code, task_id=task_id
+        )
+    status: TaskStatus = "queued" if view is None else cast(TaskStatus, view.status)
+    return TaskAcceptedResponse(
+        task_id=task_id,
+        session_id=session.session_id,
+        status=status,
+        node_id=view.node_id if view is not None else None,
+    )

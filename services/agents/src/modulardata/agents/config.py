@@ -1,0 +1,61 @@
+"""The agents' settings, read from `MODULARDATA_AGENTS_*` (the model from `MODULARDATA_LLM`)."""
+
+from __future__ import annotations
+
+import os
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import SettingsConfigDict
+
+from modulardata.messaging.settings import KafkaSettings
+from modulardata.storage.settings import StorageSettings
+
+QUIET_CREWAI = {
+    "OTEL_SDK_DISABLED": "true",
+    "CREWAI_DISABLE_TELEMETRY": "true",
+    "CREWAI_DISABLE_TRACKING": "true",
+    "CREWAI_TRACING_ENABLED": "false",
+    "LITELLM_LOCAL_MODEL_COST_MAP": "true",
+}
+"""Environment that keeps CrewAI and LiteLLM off the network: with tracing on, every kickoff
+waits about 15 s for a collector that is not there."""
+
+
+def quiet_crewai() -> None:
+    """Turn CrewAI telemetry and tracing off, unless the environment already sets them.
+
+    Must run before crewai is imported: it reads these variables at import time.
+    """
+    for name, value in QUIET_CREWAI.items():
+        os.environ.setdefault(name, value)
+
+
+class AgentsSettings(KafkaSettings, StorageSettings):
+    """Everything the agents need to run."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MODULARDATA_AGENTS_", populate_by_name=True, extra="ignore"
+    )
+
+    llm: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("MODULARDATA_LLM", "MODULARDATA_AGENTS_LLM"),
+        description="LiteLLM model id for the crew, e.g. 'ollama/llama3.1' or "
+        "'openai/gpt-4o-mini' (provider keys come from their usual variables); unset: the "
+        "rule planner alone answers.",
+    )
+    llm_base_url: str | None = Field(
+        default=None, description="Base URL of the model server, e.g. http://127.0.0.1:11434."
+    )
+    max_retries: int = Field(
+        default=2, ge=0, le=10, description="Times the Engineer may rewrite a failing snippet."
+    )
+    sample_rows: int = Field(
+        default=200, ge=1, description="Head rows read for column info and the Tester's dry run."
+    )
+    recent_messages: int = Field(
+        default=10, ge=0, description="Earlier chat turns the Strategist sees."
+    )
+    profile_tokens: int = Field(
+        default=1500, ge=100, description="Token budget of the profile summary in prompts."
+    )

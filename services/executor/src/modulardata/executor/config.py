@@ -1,0 +1,39 @@
+"""The executor's settings, read from `MODULARDATA_EXECUTOR_*` (Kafka and storage keep theirs)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from modulardata.executor.transfer import ResultLimits
+from modulardata.messaging.settings import KafkaSettings
+from modulardata.storage.settings import StorageSettings
+
+
+class ExecutorSettings(KafkaSettings, StorageSettings):
+    """Everything the executor needs to run."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MODULARDATA_EXECUTOR_", populate_by_name=True, extra="ignore"
+    )
+
+    workers: int = Field(default=2, ge=1, le=64, description="Warm sandbox workers kept ready.")
+    timeout_s: float = Field(
+        default=10.0, gt=0, le=600, description="Wall-clock seconds a snippet may run."
+    )
+    memory_mb: int = Field(
+        default=1024, ge=64, description="Memory (MiB) a snippet may allocate beyond its input."
+    )
+    max_rows: int = Field(default=10_000_000, ge=1, description="Most rows a result may have.")
+    max_columns: int = Field(default=1_000, ge=1, description="Most columns a result may have.")
+    max_result_mb: int = Field(
+        default=1024, ge=1, description="Largest result (MiB, as Arrow IPC) a snippet may leave."
+    )
+
+    def result_limits(self) -> ResultLimits:
+        """The limits results are checked against."""
+        return ResultLimits(
+            max_rows=self.max_rows,
+            max_columns=self.max_columns,
+            max_bytes=self.max_result_mb * 1024 * 1024,
+        )

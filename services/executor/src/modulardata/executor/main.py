@@ -1,0 +1,61 @@
+"""Composition root: settings to storage, sandbox, Kafka bus and handlers, as one FastStream app."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+from faststream import FastStream
+from faststream.kafka import KafkaBroker
+
+from modulardata.contracts import topics
+from modulardata.executor.config import ExecutorSettings
+from modulardata.executor.handlers import TRANSIENT_ERRORS, execute_handler
+from modulardata.executor.sandbox import Sandbox
+from modulardata.messaging.bus import Bus, make_broker
+from modulardata.messaging.topics import ensure_topics
+
+GROUP_ID = "modulardata-executor"
+
+
+def create_sandbox(settings: ExecutorSettings) -> Sandbox:
+    """The sandbox the settings describe (its workers start on first use or `start()`)."""
+    return Sandbox(pool_size=settings.workers, limits=settings.result_limits())
+
+
+def create_broker(settings: ExecutorSettings, sandbox: Sandbox) -> KafkaBroker:
+    """A broker with the executor's handler subscribed."""
+    broker = make_broker(settings, client_id=GROUP_ID)
+    bus = Bus(broker, settings)
+    handler = execute_handler(bus, settings.open_storage(), sandbox, settings)
+    bus.subscribe(topics.EXECUTOR_COMMANDS, GROUP_ID, handler, transient=TRANSIENT_ERRORS)
+    return broker
+
+
+def create_app(settings: ExecutorSettings | None = None) -> FastStream:
+    """The executor service; its topics are created and its sandbox warmed on startup."""
+    resolved = settings or ExecutorSettings()
+    sandbox = create_sandbox(resolved)
+    app = FastStream(create_broker(resolved, sandbox))
+
+    @app.on_startup
+    async def prepare() -> None:
+        await ensure_topics(resolved)
+        await asyncio.to_thread(sandbox.start)
+
+    @app.after_shutdown
+    async def stop_sandbox() -> None:
+        await asyncio.to_thread(sandbox.close)
+
+    return app
+
+
+def main() -> None:
+    """Run the executor until it is stopped."""
+    logging.basicConfig(
+        level=logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    asyncio.run(create_app().run())

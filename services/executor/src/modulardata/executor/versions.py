@@ -1,0 +1,112 @@
+"""Running a transformation on a stored version and storing its result as a new version."""
+
+from __future__ import annotations
+
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+from uuid import UUID, uuid5
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from modulardata.contracts.commands import ExecuteTransformation
+from modulardata.contracts.events import TransformationExecuted, TransformationFailed
+from modulardata.contracts.values import ColumnSchema
+from modulardata.executor.exceptions import ParentMissing, ResultRejected
+from modulardata.executor.sandbox import Sandbox
+from modulardata.storage import InvalidStorageUri, ObjectNotFound, ObjectStorage, sha256_file
+
+
+def transformation_node_id(task_id: UUID) -> UUID:
+    """The node a transformation task makes: the same for every delivery of its command."""
+    return uuid5(task_id, "transformation")
+
+
+def version_key(session_id: UUID, node_id: UUID) -> str:
+    """Storage key of a node's Parquet data."""
+    return f"sessions/{session_id}/nodes/{node_id}.parquet"
+
+
+def execute_transformation(
+    storage: ObjectStorage,
+    sandbox: Sandbox,
+    command: ExecuteTransformation,
+    node_id: UUID,
+    *,
+    timeout_s: float,
+    memory_mb: int,
+) -> TransformationExecuted | TransformationFailed:
+    """Run the command's snippet on its parent version and store the result as `node_id`.
+
+    Storing again overwrites the same object, so a redelivered command changes nothing.
+    Storage and disk failures (`StorageError`, `OSError`) propagate: they are worth retrying.
+    """
+    try:
+        parent = _load(storage, command.parent_storage_uri)
+    except ParentMissing as exc:
+        return _failed(command, str(exc))
+    result = sandbox.execute(command.code, parent, timeout_s=timeout_s, memory_mb=memory_mb)
+    if not result.ok or result.df is None:
+        return _failed(command, result.error or "the snippet failed")
+    try:
+        table = version_table(result.df)
+    except ResultRejected as exc:
+        return _failed(command, str(exc))
+    with tempfile.TemporaryDirectory(prefix="executor-") as workdir:
+        parquet = Path(workdir) / "version.parquet"
+        pq.write_table(table, parquet, compression="zstd")
+        content_hash = sha256_file(parquet)
+        storage_uri = storage.put_file(version_key(command.session_id, node_id), parquet)
+    columns = tuple(ColumnSchema(name=field.name, dtype=str(field.type)) for field in table.schema)
+    return TransformationExecuted(
+        session_id=command.session_id,
+        parent_node_id=command.parent_node_id,
+        node_id=node_id,
+        storage_uri=storage_uri,
+        content_hash=content_hash,
+        row_count=table.num_rows,
+        column_count=table.num_columns,
+        columns=columns,
+        code=command.code,
+        chat_message_id=command.chat_message_id,
+    )
+
+
+def version_table(df: pd.DataFrame) -> pa.Table:
+    """`df` as a canonical version: named index levels become columns, an unnamed index is
+    dropped, labels become text, and no pandas metadata is kept."""
+    if any(name is not None for name in df.index.names):
+        df = df.reset_index()
+    labels = [
+        "_".join(str(part) for part in label if str(part))
+        if isinstance(label, tuple)
+        else str(label)
+        for label in df.columns
+    ]
+    duplicates = sorted({label for label in labels if labels.count(label) > 1})
+    if duplicates:
+        raise ResultRejected(f"the result has repeated column names: {', '.join(duplicates)}")
+    flat = df.set_axis(labels, axis=1)
+    table = pa.Table.from_pandas(flat, preserve_index=False)
+    return table.replace_schema_metadata(None)
+
+
+def _load(storage: ObjectStorage, uri: str) -> pd.DataFrame:
+    with ExitStack() as stack:
+        try:
+            path = stack.enter_context(storage.local_copy(uri))
+        except (ObjectNotFound, InvalidStorageUri):
+            raise ParentMissing("the version to transform is no longer in storage") from None
+        return pq.read_table(path).to_pandas()
+
+
+def _failed(command: ExecuteTransformation, error: str) -> TransformationFailed:
+    return TransformationFailed(
+        session_id=command.session_id,
+        parent_node_id=command.parent_node_id,
+        code=command.code,
+        error=error,
+        chat_message_id=command.chat_message_id,
+    )

@@ -1,0 +1,95 @@
+"""The template process: started with a clean environment, it confines itself, imports and
+warms pandas, numpy and pyarrow once, disarms their I/O, then forks one single-use worker per
+request of the service. It never runs a snippet itself, so every worker starts pristine.
+
+Run as `python -I -m modulardata.executor.zygote FD`, FD being its control socket (a
+SOCK_SEQPACKET pair end): requests and answers are single JSON datagrams, and a spawned
+worker's channel and pidfd travel with the answer as SCM_RIGHTS descriptors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import json
+import os
+import socket
+import sys
+
+import pandas as pd
+
+from modulardata.executor import worker
+from modulardata.executor.confinement import Confinement, isolate_template
+from modulardata.executor.disarm import disarm_io
+from modulardata.executor.guards import compile_snippet, snippet_globals
+from modulardata.executor.transfer import ResultLimits, frame_to_ipc, ipc_to_frame
+
+_WARM_UP = """
+df["when"] = pd.to_datetime(df["day"], errors="coerce")
+df["name"] = df["name"].str.strip().str.title().str.replace(r"\\s+", " ", regex=True)
+df["score"] = df["score"].fillna(df["score"].median()).astype(float)
+df["rank"] = df.groupby("name")["score"].transform("mean")
+df["flag"] = np.where(df["score"] > 1, "high", "low")
+df = df.merge(df[["name"]].drop_duplicates(), on="name").query("score >= 0")
+df["band"] = pd.cut(df["score"], bins=[-1, 1, 10], labels=["low", "high"])
+"""
+
+
+def main() -> None:
+    """Serve spawn and reap requests until the service closes the control socket."""
+    control = socket.socket(fileno=int(sys.argv[1]))
+    confinement = isolate_template()
+    warm_up()
+    disarm_io()
+    # Keep the collector off the template's objects, so workers do not copy every page.
+    gc.freeze()
+    ready = {"ready": True, "confinement": dataclasses.asdict(confinement)}
+    control.send(json.dumps(ready).encode())
+    while True:
+        try:
+            request = control.recv(4096)
+        except OSError:
+            return
+        if not request:
+            return  # the service is gone; workers die with us (parent-death signal)
+        command = json.loads(request)
+        if command["op"] == "spawn":
+            _spawn(control, confinement)
+        elif command["op"] == "reap":
+            _, status = os.waitpid(int(command["pid"]), 0)
+            answer = {"pid": command["pid"], "exit_code": os.waitstatus_to_exitcode(status)}
+            control.send(json.dumps(answer).encode())
+
+
+def warm_up() -> None:
+    """Load the code paths ordinary snippets use, so forked workers do not pay for them."""
+    df = pd.DataFrame(
+        {
+            "name": [" ada  lovelace", "alan turing", None],
+            "day": ["2024-01-31", "not a date", None],
+            "score": [1.5, None, 3.0],
+        }
+    )
+    namespace = snippet_globals(ipc_to_frame(frame_to_ipc(df), ResultLimits()))
+    exec(compile_snippet(_WARM_UP), namespace)
+    frame_to_ipc(namespace["df"])
+
+
+def _spawn(control: socket.socket, confinement: Confinement) -> None:
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            worker.serve(theirs.fileno(), confinement)
+        finally:
+            os._exit(70)
+    theirs.close()
+    pidfd = os.pidfd_open(pid)
+    answer = json.dumps({"pid": pid}).encode()
+    socket.send_fds(control, [answer], [ours.fileno(), pidfd])
+    ours.close()
+    os.close(pidfd)
+
+
+if __name__ == "__main__":
+    main()

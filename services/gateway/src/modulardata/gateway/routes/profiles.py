@@ -1,0 +1,58 @@
+"""A version's profile: the JSON the profiler stored, or a readable text report of it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse
+
+from modulardata.contracts.profile import Profile
+from modulardata.gateway import queries
+from modulardata.gateway.deps import EngineDep, SessionDep, StorageDep, parse_id
+from modulardata.gateway.exceptions import NotFound
+from modulardata.gateway.schemas import ErrorBody
+from modulardata.profiler.profiles import load_profile
+from modulardata.profiler.prompt import to_prompt
+from modulardata.storage import ObjectNotFound
+
+router = APIRouter(prefix="/v1/sessions", tags=["profiles"])
+
+REPORT_TOKENS = 1_000_000
+"""Budget of the text report: large enough that it is never cut."""
+
+
+@router.get(
+    "/{session_id}/nodes/{node_id}/profile",
+    response_model=Profile,
+    responses={
+        200: {"content": {"text/plain": {}}},
+        404: {"model": ErrorBody, "description": "Unknown node, or profile_not_ready."},
+    },
+)
+async def get_profile(
+    session: SessionDep,
+    node_id: str,
+    engine: EngineDep,
+    storage: StorageDep,
+    format: Annotated[Literal["json", "text"], Query(description="json (default) or text")] = (
+        "json"
+    ),
+) -> Profile | PlainTextResponse:
+    """The profile of a version: columns, statistics and findings with suggested fixes."""
+    node = await queries.session_node(engine, session.session_id, parse_id(node_id, "node"))
+    if node.profile_uri is None:
+        raise NotFound(
+            f"the profile of node {node.node_id} is not ready yet; try again shortly",
+            code="profile_not_ready",
+        )
+    try:
+        profile = await asyncio.to_thread(load_profile, storage, node.profile_uri)
+    except ObjectNotFound:
+        raise NotFound(
+            f"the profile of node {node.node_id} is missing", code="profile_not_found"
+        ) from None
+    if format == "text":
+        return PlainTextResponse(to_prompt(profile, REPORT_TOKENS))
+    return profile

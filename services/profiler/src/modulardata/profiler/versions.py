@@ -1,0 +1,24 @@
+"""Profiling a committed version that has no profile yet (a transformation's result)."""
+
+from __future__ import annotations
+
+import pyarrow.parquet as pq
+
+from modulardata.contracts.events import DatasetProfiled, VersionCommitted
+from modulardata.profiler.profile import generate_profile
+from modulardata.profiler.profiles import load_profile, profile_key, profiled, store_profile
+from modulardata.storage import ObjectStorage
+
+
+def profile_version(storage: ObjectStorage, version: VersionCommitted) -> DatasetProfiled:
+    """The version's profile, made and stored unless it already is (then it is only read)."""
+    key = profile_key(version.session_id, version.node_id)
+    uri = storage.uri_for(key)
+    if storage.exists(uri):
+        profile = load_profile(storage, uri)
+    else:
+        with storage.local_copy(version.storage_uri) as parquet:
+            table = pq.read_table(parquet)
+        profile = generate_profile(table)
+        store_profile(storage, key, profile)
+    return profiled(version.session_id, version.node_id, uri, profile)
