@@ -11,25 +11,31 @@ import httpx
 import pytest
 
 from tests.data.corpus import MAX_ROWS
+from tests.support.infrastructure import Source
+from tests.support.postgres import fresh_database
 from tests.support.stack import Stack
 
 MAX_UPLOAD_BYTES = 1_000_000
 
 
 @pytest.fixture(scope="session")
-def stack(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """One stack for the whole run; tests isolate themselves by session."""
-    running = Stack(
-        database_url=database_url,
-        workdir=tmp_path_factory.mktemp("stack"),
-        extra_env={
-            "MODULARDATA_GATEWAY_MAX_UPLOAD_BYTES": str(MAX_UPLOAD_BYTES),
-            "MODULARDATA_PROFILER_MAX_ROWS": str(MAX_ROWS),
-        },
-    )
-    running.start()
-    yield running
-    running.stop()
+def stack(infrastructure: Source, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """One stack for the whole run, on a database of its own; tests isolate themselves by
+    session."""
+    with fresh_database("stack") as database_url:
+        running = Stack(
+            database_url=database_url,
+            workdir=tmp_path_factory.mktemp("stack"),
+            extra_env={
+                "MODULARDATA_GATEWAY_MAX_UPLOAD_BYTES": str(MAX_UPLOAD_BYTES),
+                "MODULARDATA_PROFILER_MAX_ROWS": str(MAX_ROWS),
+            },
+        )
+        try:
+            running.start()
+            yield running
+        finally:
+            running.stop()
 
 
 @pytest.fixture
