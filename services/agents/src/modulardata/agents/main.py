@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import sys
-
 from faststream import FastStream
 from faststream.kafka import KafkaBroker
 
@@ -16,7 +12,7 @@ from modulardata.agents.ports import CodePlanner
 from modulardata.agents.rules import RulePlanner
 from modulardata.contracts import topics
 from modulardata.messaging.bus import Bus, make_broker
-from modulardata.messaging.topics import ensure_topics
+from modulardata.messaging.service import run_service, service_app
 
 GROUP_ID = "modulardata-agents"
 
@@ -58,20 +54,9 @@ def create_broker(settings: AgentsSettings, planner: ChatPlanner | None = None) 
 def create_app(settings: AgentsSettings | None = None) -> FastStream:
     """The agents service; its topics are created on startup if missing."""
     resolved = settings or AgentsSettings()
-    app = FastStream(create_broker(resolved))
-
-    @app.on_startup
-    async def create_topics() -> None:
-        await ensure_topics(resolved)
-
-    return app
+    return service_app(create_broker(resolved), resolved)
 
 
 def main() -> None:
     """Run the agents until they are stopped."""
-    logging.basicConfig(
-        level=logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    asyncio.run(create_app().run())
+    run_service(create_app)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
-import sys
 
 from faststream import FastStream
 from faststream.kafka import KafkaBroker
@@ -14,7 +12,7 @@ from modulardata.executor.config import ExecutorSettings
 from modulardata.executor.handlers import TRANSIENT_ERRORS, execute_handler
 from modulardata.executor.sandbox import Sandbox
 from modulardata.messaging.bus import Bus, make_broker
-from modulardata.messaging.topics import ensure_topics
+from modulardata.messaging.service import run_service, service_app
 
 GROUP_ID = "modulardata-executor"
 
@@ -37,11 +35,10 @@ def create_app(settings: ExecutorSettings | None = None) -> FastStream:
     """The executor service; its topics are created and its sandbox warmed on startup."""
     resolved = settings or ExecutorSettings()
     sandbox = create_sandbox(resolved)
-    app = FastStream(create_broker(resolved, sandbox))
+    app = service_app(create_broker(resolved, sandbox), resolved)
 
     @app.on_startup
-    async def prepare() -> None:
-        await ensure_topics(resolved)
+    async def start_sandbox() -> None:
         await asyncio.to_thread(sandbox.start)
 
     @app.after_shutdown
@@ -53,9 +50,4 @@ def create_app(settings: ExecutorSettings | None = None) -> FastStream:
 
 def main() -> None:
     """Run the executor until it is stopped."""
-    logging.basicConfig(
-        level=logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    asyncio.run(create_app().run())
+    run_service(create_app)

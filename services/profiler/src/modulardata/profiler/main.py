@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import sys
-
 from faststream import FastStream
 from faststream.kafka import KafkaBroker
 
 from modulardata.contracts import topics
 from modulardata.messaging.bus import Bus, make_broker
-from modulardata.messaging.topics import ensure_topics
+from modulardata.messaging.service import run_service, service_app
 from modulardata.profiler.config import ProfilerSettings
 from modulardata.profiler.handlers import TRANSIENT_ERRORS, ingest_handler, version_handler
 
@@ -34,20 +30,9 @@ def create_broker(settings: ProfilerSettings) -> KafkaBroker:
 def create_app(settings: ProfilerSettings | None = None) -> FastStream:
     """The profiler service; its topics are created on startup if missing."""
     resolved = settings or ProfilerSettings()
-    app = FastStream(create_broker(resolved))
-
-    @app.on_startup
-    async def create_topics() -> None:
-        await ensure_topics(resolved)
-
-    return app
+    return service_app(create_broker(resolved), resolved)
 
 
 def main() -> None:
     """Run the profiler until it is stopped."""
-    logging.basicConfig(
-        level=logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    asyncio.run(create_app().run())
+    run_service(create_app)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from modulardata.messaging.service import configure_logging
 from modulardata.versioning import projector
 from modulardata.versioning.config import VersioningSettings
 from modulardata.versioning.db import make_engine
-from modulardata.versioning.main import configure_logging, create_app, migrate
+from modulardata.versioning.main import create_app, migrate
 
 
 async def _migrate(settings: VersioningSettings) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 
 from faststream import FastStream
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -11,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from modulardata.contracts import topics
 from modulardata.messaging.bus import Bus, make_broker
-from modulardata.messaging.topics import ensure_topics
+from modulardata.messaging.service import service_app
 from modulardata.versioning import eventstore, following, projector, relay
 from modulardata.versioning.config import VersioningSettings
 from modulardata.versioning.db import make_engine
@@ -43,13 +42,12 @@ def create_app(settings: VersioningSettings | None = None) -> FastStream:
     bus.subscribe(
         topics.PROFILER_EVENTS, f"{GROUP}.profiler-events", handlers.handle, transient=TRANSIENT
     )
-    app = FastStream(broker)
+    app = service_app(broker, settings)
     background: list[asyncio.Task[None]] = []
 
     @app.on_startup
-    async def prepare() -> None:
+    async def create_tables() -> None:
         await migrate(engine)
-        await ensure_topics(settings)
 
     @app.after_startup
     async def start_followers() -> None:
@@ -77,10 +75,3 @@ def create_app(settings: VersioningSettings | None = None) -> FastStream:
         await engine.dispose()
 
     return app
-
-
-def configure_logging() -> None:
-    """INFO to stderr, the format every service uses."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
