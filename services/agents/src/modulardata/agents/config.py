@@ -30,6 +30,17 @@ def quiet_crewai() -> None:
         os.environ.setdefault(name, value)
 
 
+PROVIDER_KEYS = {
+    "OPENAI_API_KEY": "openai/gpt-4o-mini",
+    "ANTHROPIC_API_KEY": "anthropic/claude-3-5-haiku-latest",
+    "GEMINI_API_KEY": "gemini/gemini-2.0-flash",
+    "MISTRAL_API_KEY": "mistral/mistral-small-latest",
+}
+"""Provider key variables LiteLLM reads, and the model used when only that key is configured."""
+
+DEFAULT_OLLAMA_MODEL = "ollama/llama3.1"
+
+
 class AgentsSettings(KafkaSettings, StorageSettings):
     """Everything the agents need to run."""
 
@@ -47,6 +58,28 @@ class AgentsSettings(KafkaSettings, StorageSettings):
     llm_base_url: str | None = Field(
         default=None, description="Base URL of the model server, e.g. http://127.0.0.1:11434."
     )
+    ollama_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OLLAMA_API_BASE", "OLLAMA_HOST"),
+        description="A local Ollama server; with no MODULARDATA_LLM it serves DEFAULT_MODELS.",
+    )
+    provider_keys: frozenset[str] = Field(
+        default_factory=lambda: frozenset(k for k in PROVIDER_KEYS if os.environ.get(k)),
+        description="Provider API key variables that are set (their values stay in the env).",
+    )
+
+    def model(self) -> tuple[str, str | None] | None:
+        """The crew's model and base URL: MODULARDATA_LLM, else a default for the provider key
+        or Ollama server that is configured, else None (the rule planner alone answers)."""
+        if self.llm:
+            return self.llm, self.llm_base_url
+        for variable, model in PROVIDER_KEYS.items():
+            if variable in self.provider_keys:
+                return model, self.llm_base_url
+        if self.ollama_url:
+            return DEFAULT_OLLAMA_MODEL, self.llm_base_url or self.ollama_url
+        return None
+
     max_retries: int = Field(
         default=2, ge=0, le=10, description="Times the Engineer may rewrite a failing snippet."
     )

@@ -20,14 +20,15 @@ GROUP_ID = "modulardata-agents"
 def build_planner(settings: AgentsSettings) -> ChatPlanner:
     """The rule planner, with the crew behind it when a model is configured."""
     crew: CodePlanner | None = None
-    if settings.llm:
+    model = settings.model()
+    if model:
         # Imported only with a model: crewai is large and slow to import.
         from modulardata.agents.adapters.profiler import profile_summary
         from modulardata.agents.adapters.sandbox import sandbox_dry_run
         from modulardata.agents.crew import CrewPlanner, build_llm
 
         crew = CrewPlanner(
-            build_llm(settings.llm, base_url=settings.llm_base_url),
+            build_llm(model[0], base_url=model[1]),
             sandbox_dry_run,
             profile_summary,
             max_retries=settings.max_retries,
