@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Self
-from uuid import UUID, uuid4
+from uuid import UUID, uuid4, uuid5
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -62,6 +62,11 @@ class Envelope(BaseModel):
             session_id=self.session_id,
             payload=message.model_dump(mode="json"),
         )
+
+    def reply(self, message: Message) -> Envelope:
+        """Follow with an id derived from this message and the reply's type: reacting again to
+        a redelivery gives the same ids, so consumers' dedupe drops the repeats."""
+        return self.follow(message, message_id=uuid5(self.message_id, message.TYPE))
 
     def open(self) -> Message:
         """The payload as its typed message, upcast to the current schema version first."""

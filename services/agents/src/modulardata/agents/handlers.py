@@ -60,7 +60,7 @@ def chat_handler(
             # A bug must not leave the user waiting forever: answer, keep the trace in the logs.
             log.exception("unexpected failure planning %r", command.text)
             outcome = Clarification("Something went wrong while planning that.", "failed")
-        await bus.publish(_follow(envelope, _message(command, outcome)), topics.AGENTS_EVENTS)
+        await bus.publish(envelope.reply(_message(command, outcome)), topics.AGENTS_EVENTS)
 
     return handle
 
@@ -119,8 +119,3 @@ def _message(command: ChatRequested, outcome: Outcome) -> Message:
     if isinstance(outcome, HeadMove):
         return HeadMoveRequested(**ids, direction=outcome.direction, steps=outcome.steps)
     return ClarificationRequested(**ids, question=outcome.question, reason=outcome.reason)
-
-
-def _follow(envelope: Envelope, message: Message) -> Envelope:
-    # A redelivered request yields the same message ids, so consumers' dedupe drops the repeats.
-    return envelope.follow(message, message_id=uuid5(envelope.message_id, message.TYPE))

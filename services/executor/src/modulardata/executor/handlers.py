@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from uuid import uuid5
 
 from aiokafka.errors import KafkaError
 
@@ -44,7 +43,7 @@ def execute_handler(
         progress = TaskProgressed(
             task_id=envelope.correlation_id, session_id=command.session_id, stage="executing"
         )
-        await bus.publish(_follow(envelope, progress), topics.EXECUTOR_EVENTS)
+        await bus.publish(envelope.reply(progress), topics.EXECUTOR_EVENTS)
         outcome: Message
         try:
             outcome = await asyncio.to_thread(
@@ -68,11 +67,6 @@ def execute_handler(
                 error="the transformation failed because of an internal error",
                 chat_message_id=command.chat_message_id,
             )
-        await bus.publish(_follow(envelope, outcome), topics.EXECUTOR_EVENTS)
+        await bus.publish(envelope.reply(outcome), topics.EXECUTOR_EVENTS)
 
     return handle
-
-
-def _follow(envelope: Envelope, message: Message) -> Envelope:
-    # A redelivered command yields the same message ids, so consumers' dedupe drops the repeats.
-    return envelope.follow(message, message_id=uuid5(envelope.message_id, message.TYPE))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from uuid import uuid5
 
 from aiokafka.errors import KafkaError
 
@@ -38,7 +37,7 @@ def ingest_handler(bus: Bus, storage: ObjectStorage, *, limits: IngestLimits) ->
         progress = TaskProgressed(
             task_id=envelope.correlation_id, session_id=command.session_id, stage="ingesting"
         )
-        await bus.publish(_follow(envelope, progress), topics.PROFILER_EVENTS)
+        await bus.publish(envelope.reply(progress), topics.PROFILER_EVENTS)
         node_id = upload_node_id(envelope.correlation_id)
         outcome: tuple[Message, ...]
         try:
@@ -56,7 +55,7 @@ def ingest_handler(bus: Bus, storage: ObjectStorage, *, limits: IngestLimits) ->
             reason = "the file could not be read because of an internal error"
             outcome = (_failed(command, "unreadable", reason),)
         for message in outcome:
-            await bus.publish(_follow(envelope, message), topics.PROFILER_EVENTS)
+            await bus.publish(envelope.reply(message), topics.PROFILER_EVENTS)
 
     return handle
 
@@ -74,7 +73,7 @@ def version_handler(bus: Bus, storage: ObjectStorage) -> Handler:
         except ObjectNotFound:
             log.warning("version %s has no data in storage; not profiled", version.node_id)
             return
-        await bus.publish(_follow(envelope, done), topics.PROFILER_EVENTS)
+        await bus.publish(envelope.reply(done), topics.PROFILER_EVENTS)
 
     return handle
 
@@ -88,8 +87,3 @@ def _failed(command: IngestDataset, code: str, reason: str) -> IngestionFailed:
             "reason": reason,
         }
     )
-
-
-def _follow(envelope: Envelope, message: Message) -> Envelope:
-    # A redelivered message yields the same message ids, so consumers' dedupe drops the repeats.
-    return envelope.follow(message, message_id=uuid5(envelope.message_id, message.TYPE))
