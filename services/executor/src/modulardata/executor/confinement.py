@@ -125,16 +125,22 @@ def confine_worker(channel_fd: int, confinement: Confinement) -> None:
         resource.setrlimit(limit, (value, value))
 
 
-def limit_run(*, memory_mb: int, cpu_s: float) -> None:
-    """Budget the coming run: `memory_mb` more address space, `cpu_s` more CPU seconds."""
-    address_space = _virtual_memory_bytes() + memory_mb * 1024 * 1024
+def limit_run(*, memory_mb: int, cpu_s: float, prewarmed_bytes: int = 0) -> None:
+    """Budget the coming run: `memory_mb` more address space, `cpu_s` more CPU seconds.
+
+    `prewarmed_bytes` is address space the worker reserved and freed before its job (its warmed
+    memory pools), which the run can fill without growing: it counts against `memory_mb`.
+    """
+    current = virtual_memory_bytes()
+    address_space = max(current, current + memory_mb * 1024 * 1024 - prewarmed_bytes)
     resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
     used = resource.getrusage(resource.RUSAGE_SELF)
     soft = math.ceil(used.ru_utime + used.ru_stime + cpu_s)
     resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 1))
 
 
-def _virtual_memory_bytes() -> int:
+def virtual_memory_bytes() -> int:
+    """This process's address space (VmSize), in bytes."""
     with open("/proc/self/status", encoding="utf-8") as status:
         for line in status:
             if line.startswith("VmSize:"):

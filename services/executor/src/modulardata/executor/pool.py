@@ -17,6 +17,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -82,9 +83,19 @@ class WorkerPool:
             self._idle.put(self._spawn())
 
     def run(
-        self, job: dict[str, Any], body: Body, *, timeout_s: float, max_result_bytes: int
+        self,
+        job: dict[str, Any],
+        body: Body | Callable[[], Body],
+        *,
+        timeout_s: float,
+        max_result_bytes: int,
     ) -> Outcome:
-        """Run one job in a fresh worker, killing it if the snippet exceeds `timeout_s`."""
+        """Run one job in a fresh worker, killing it if the snippet exceeds `timeout_s`.
+
+        `body` is the input frame, or a function that makes it: called once the job is sent,
+        so the worker compiles the snippet meanwhile. What it raises is raised here, and the
+        worker, which then got no input, is retired like any other.
+        """
         self.start()
         worker = self._take()
         try:
@@ -113,10 +124,20 @@ class WorkerPool:
                 self._workdir = None
 
     def _exchange(
-        self, worker: _Worker, job: dict[str, Any], body: Body, timeout_s: float, max_bytes: int
+        self,
+        worker: _Worker,
+        job: dict[str, Any],
+        body: Body | Callable[[], Body],
+        timeout_s: float,
+        max_bytes: int,
     ) -> Outcome:
         try:
-            send_frame(worker.channel, job, body)
+            send_frame(worker.channel, job)
+        except ChannelBroken:
+            return _failed(self._death_reason(worker))
+        data = body() if callable(body) else body
+        try:
+            send_frame(worker.channel, {}, data)
             header, _ = recv_frame(worker.channel, timeout_s=_LOAD_TIMEOUT_S, max_body=0)
             if header.get("stage") == RUNNING:
                 header, result = recv_frame(worker.channel, timeout_s=timeout_s, max_body=max_bytes)

@@ -70,14 +70,17 @@ class Sandbox:
             check_policy(code)
         except SnippetRejected as exc:
             return failure(f"the snippet was refused: {exc}")
-        try:
-            body = frame_to_ipc(df)
-        except ResultRejected as exc:
-            return failure(f"the input cannot be sent to the sandbox: {exc}")
         job = {"code": code, "timeout_s": timeout_s, "memory_mb": memory_mb}
-        outcome = self.pool.run(
-            job, memoryview(body), timeout_s=timeout_s, max_result_bytes=self.limits.max_bytes
-        )
+        try:
+            # Encoded once the job is sent, while the worker compiles the snippet.
+            outcome = self.pool.run(
+                job,
+                lambda: memoryview(frame_to_ipc(df)),
+                timeout_s=timeout_s,
+                max_result_bytes=self.limits.max_bytes,
+            )
+        except ResultRejected as exc:  # only encoding the input raises it
+            return failure(f"the input cannot be sent to the sandbox: {exc}")
         if not outcome.ok:
             return failure(outcome.error or "the snippet failed")
         try:

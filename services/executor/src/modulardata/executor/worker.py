@@ -3,9 +3,11 @@ one snippet, answers, and exits, so nothing a snippet does can outlive its run."
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
-from types import TracebackType
+from collections.abc import Callable
+from types import CodeType, TracebackType
 from typing import Any, NoReturn
 
 import numpy as np
@@ -17,6 +19,7 @@ from modulardata.executor.confinement import (
     Confinement,
     confine_worker,
     limit_run,
+    virtual_memory_bytes,
 )
 from modulardata.executor.exceptions import ChannelBroken, ResultRejected, SnippetRejected
 from modulardata.executor.framing import Body, recv_frame, send_frame
@@ -25,19 +28,42 @@ from modulardata.executor.transfer import frame_to_ipc
 
 MAX_INPUT_BYTES = 8 * 1024 * 1024 * 1024
 MAX_ERROR_CHARS = 1_000
+_HEAP_WARM_BYTES = 64 * 1024 * 1024
+_HEAP_WARM_BLOCK = 16 * 1024 * 1024
+"""Under the mmap threshold of `clean_environment`, so the blocks come from the heap."""
+_OBJECT_WARM_BYTES = 24 * 1024 * 1024
+_OBJECT_SIZE = 400
+"""Bytes of each warm-up object: under the object allocator's 512-byte limit."""
+_PIN_BITS = 18
+"""One object is kept per 256 KiB of addresses (2 ** 18 bytes), so at least one in each of the
+object allocator's arenas, which are 1 MiB in CPython 3.11 but not aligned to 1 MiB."""
 RUNNING = "running"
 """Stage a worker reports once its input is loaded and the snippet starts."""
 
 
-def serve(channel_fd: int, confinement: Confinement) -> NoReturn:
-    """Confine this process, run the one job the service sends, answer, and exit."""
+def serve(
+    channel_fd: int, confinement: Confinement, *, rehearse: Callable[[], None] | None = None
+) -> NoReturn:
+    """Confine this process, run the one job the service sends, answer, and exit.
+
+    `rehearse`, the template's own warm-up (a fixed snippet on a fixed frame), runs once more
+    here while the worker is idle: it touches the template's pages that common snippets touch,
+    so the copies on write that a fresh fork pays for happen before the job, not during it.
+    """
     confine_worker(channel_fd, confinement)
     channel = socket.socket(fileno=CHANNEL_FD)
-    warm_allocators()
+    if rehearse is not None:
+        with contextlib.suppress(Exception):  # it only saves time; a run never depends on it
+            rehearse()
+    before = virtual_memory_bytes()
+    pins = warm_allocators()  # noqa: F841 - held for the worker's life, see warm_allocators
+    prewarmed = max(0, virtual_memory_bytes() - before)
     try:
-        header, body = recv_frame(channel, timeout_s=None, max_body=MAX_INPUT_BYTES)
+        # The job comes first and its input after it, so the snippet compiles while the
+        # service is still encoding the frame.
+        header, _ = recv_frame(channel, timeout_s=None, max_body=0)
         try:
-            answer, payload = run_job(channel, header, body)
+            answer, payload = run_job(channel, header, prewarmed_bytes=prewarmed)
         except BaseException as exc:  # a failure of the worker itself, said as well as can be
             answer, payload = _failure(f"the sandbox failed: {describe_error(exc)}"), b""
         send_frame(channel, answer, payload)
@@ -46,11 +72,24 @@ def serve(channel_fd: int, confinement: Confinement) -> NoReturn:
     os._exit(0)
 
 
-def warm_allocators() -> None:
+def warm_allocators() -> list[bytes]:
     """Round-trip a few megabytes while idle, so the run finds its memory pools faulted in.
 
     A fresh fork has to fault in every page it writes; doing that here, before the job
-    arrives, takes several milliseconds off each run.
+    arrives, takes several milliseconds off each run. Two pools matter:
+
+    - glibc's heap, for numpy and pandas buffers. Blocks under the mmap threshold that the
+      template's environment sets (see `clean_environment`) come from the heap, which the trim
+      threshold keeps, faulted in, once they are freed. (A single block over the threshold
+      would be mmap-ed and unmapped again, touching nothing the run can reuse.)
+    - Python's object allocator, for every string and small object a snippet makes (a text
+      column of 100k rows is that many strings). It takes 1 MiB arenas straight from mmap and
+      unmaps an arena as soon as it is empty, so the objects the warm-up made are dropped but
+      one per arena, which the caller must hold: the arenas stay, their pages faulted in, and
+      the run's objects fill them.
+
+    Everything here is made in this worker after the fork, from constants: nothing of a run can
+    be in it, and the worker is used once.
     """
     rows = 200_000
     frame = pd.DataFrame(
@@ -58,22 +97,39 @@ def warm_allocators() -> None:
     )
     data = frame_to_ipc(frame)
     pa.ipc.open_stream(data).read_all().to_pandas(use_threads=False)
-    np.ones(8 * 1024 * 1024)  # 64 MiB touched and freed: the heap keeps it
+    blocks = [np.ones(_HEAP_WARM_BLOCK // 8) for _ in range(_HEAP_WARM_BYTES // _HEAP_WARM_BLOCK)]
+    del blocks  # freed to the heap's top, which stays: not trimmed below the trim threshold
+    # Few large small objects: quick to make, and their pools serve any size once freed.
+    objects = [bytes(_OBJECT_SIZE) for _ in range(_OBJECT_WARM_BYTES // _OBJECT_SIZE)]
+    pins: dict[int, bytes] = {}
+    for obj in objects:
+        pins.setdefault(id(obj) >> _PIN_BITS, obj)
+    del objects
+    return list(pins.values())
 
 
 def run_job(
-    channel: socket.socket, job: dict[str, Any], body: bytearray
+    channel: socket.socket, job: dict[str, Any], *, prewarmed_bytes: int = 0
 ) -> tuple[dict[str, Any], Body]:
-    """Run the job's snippet on the frame in `body`: the answer header and result body."""
+    """Run the job's snippet on the frame that follows it: the answer header and result body.
+
+    `prewarmed_bytes` of free, warmed memory the worker holds count against the job's limit.
+    """
     memory_mb = int(job["memory_mb"])
     try:
-        code = compile_snippet(str(job["code"]))
+        code: CodeType | None = compile_snippet(str(job["code"]))
+        refusal = None
     except SnippetRejected as exc:
-        return _failure(f"the snippet was refused: {exc}"), b""
+        code, refusal = None, str(exc)
+    _, body = recv_frame(channel, timeout_s=None, max_body=MAX_INPUT_BYTES)
+    if code is None:
+        return _failure(f"the snippet was refused: {refusal}"), b""
     # No threads: a worker may not start any (RLIMIT_NPROC is 0).
     df = pa.ipc.open_stream(pa.py_buffer(body)).read_all().to_pandas(use_threads=False)
     del body
-    limit_run(memory_mb=memory_mb, cpu_s=float(job["timeout_s"]) + 1)
+    limit_run(
+        memory_mb=memory_mb, cpu_s=float(job["timeout_s"]) + 1, prewarmed_bytes=prewarmed_bytes
+    )
     send_frame(channel, {"stage": RUNNING})
     namespace = snippet_globals(df)
     try:

@@ -17,12 +17,13 @@ import socket
 import sys
 
 import pandas as pd
+import pyarrow as pa
 
 from modulardata.executor import worker
 from modulardata.executor.confinement import Confinement, isolate_template
 from modulardata.executor.disarm import disarm_io
 from modulardata.executor.guards import compile_snippet, snippet_globals
-from modulardata.executor.transfer import ResultLimits, frame_to_ipc, ipc_to_frame
+from modulardata.executor.transfer import frame_to_ipc
 
 _WARM_UP = """
 df["when"] = pd.to_datetime(df["day"], errors="coerce")
@@ -62,7 +63,11 @@ def main() -> None:
 
 
 def warm_up() -> None:
-    """Load the code paths ordinary snippets use, so forked workers do not pay for them."""
+    """Load the code paths ordinary snippets use, so forked workers do not pay for them.
+
+    Each worker runs it once more while idle (see `worker.serve`), so it must keep to what a
+    worker may do: no threads, no files.
+    """
     df = pd.DataFrame(
         {
             "name": [" ada  lovelace", "alan turing", None],
@@ -70,7 +75,9 @@ def warm_up() -> None:
             "score": [1.5, None, 3.0],
         }
     )
-    namespace = snippet_globals(ipc_to_frame(frame_to_ipc(df), ResultLimits()))
+    # Loaded as a worker loads its input, without threads: workers rehearse this too.
+    loaded = pa.ipc.open_stream(frame_to_ipc(df)).read_all().to_pandas(use_threads=False)
+    namespace = snippet_globals(loaded)
     exec(compile_snippet(_WARM_UP), namespace)
     frame_to_ipc(namespace["df"])
 
@@ -80,7 +87,7 @@ def _spawn(control: socket.socket, confinement: Confinement) -> None:
     pid = os.fork()
     if pid == 0:
         try:
-            worker.serve(theirs.fileno(), confinement)
+            worker.serve(theirs.fileno(), confinement, rehearse=warm_up)
         finally:
             os._exit(70)
     theirs.close()
