@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from modulardata.agents.columns import ColumnInfo
+from modulardata.agents.exceptions import NoMatch
 from modulardata.agents.rules.matching import ColumnMatcher
 from modulardata.agents.rules.text import Request, parse_number
 from modulardata.contracts.operations import Operation, ToNumeric
@@ -46,6 +47,13 @@ class Scope:
     def columns(self, phrase: str) -> tuple[str, ...]:
         """The columns a list names; empty for 'all columns'."""
         return self.matcher.resolve_many(phrase)
+
+    def named_columns(self, phrase: str, *, at_least: int = 1) -> tuple[str, ...]:
+        """The columns a list names, which must be at least `at_least`; NoMatch otherwise."""
+        columns = self.columns(phrase)
+        if len(columns) < at_least:
+            raise NoMatch(phrase)
+        return columns
 
     def info(self, name: str) -> ColumnInfo:
         """What is known about a resolved column."""

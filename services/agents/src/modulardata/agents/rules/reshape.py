@@ -193,9 +193,7 @@ def split(match: re.Match[str], scope: Scope) -> list[Operation]:
     r"(?P<sep>.+?)(?:\s+(?:between|in between)(?: them)?)?)?$",
 )
 def concat(match: re.Match[str], scope: Scope) -> list[Operation]:
-    columns = scope.columns(match.group("cols"))
-    if len(columns) < 2:
-        raise NoMatch(match.group("cols"))
+    columns = scope.named_columns(match.group("cols"), at_least=2)
     separator = _separator(match.group("sep"), scope) if match.group("sep") else " "
     into = _new_name(match.group("into"), scope)
     return [ConcatColumns(columns=columns, into=into, separator=separator or " ")]
@@ -314,9 +312,7 @@ def derive(match: re.Match[str], scope: Scope) -> list[Operation]:
     r"|apart from|besides)\s+(?:for\s+)?(?:the\s+)?(?P<cols>.+?)$",
 )
 def select(match: re.Match[str], scope: Scope) -> list[Operation]:
-    columns = scope.columns(match.group("cols"))
-    if not columns:
-        raise NoMatch(match.group("cols"))
+    columns = scope.named_columns(match.group("cols"))
     return [SelectColumns(columns=columns)]
 
 
@@ -326,9 +322,7 @@ def select(match: re.Match[str], scope: Scope) -> list[Operation]:
     r"(?:\s+from\s+the\s+(?:table|data|dataset))?$",
 )
 def drop_columns(match: re.Match[str], scope: Scope) -> list[Operation]:
-    columns = scope.columns(match.group("cols"))
-    if not columns:
-        raise NoMatch(match.group("cols"))
+    columns = scope.named_columns(match.group("cols"))
     return [DropColumns(columns=columns)]
 
 

@@ -214,9 +214,7 @@ _CONVERT = r"(?:convert|change|cast|turn|make|parse|transform|treat|read|set|coe
 )
 def convert(match: re.Match[str], scope: Scope) -> list[Operation]:
     target = match.group("target").lower()
-    columns = scope.columns(match.group("cols"))
-    if not columns:
-        raise NoMatch(match.group("cols"))
+    columns = scope.named_columns(match.group("cols"))
     day_first = bool(re.search(r"day first|dd/mm|european", match.group(0), re.I))
     if re.fullmatch(_DATE_WORDS, target, re.I):
         return [ToDatetime(columns=columns, day_first=day_first)]
