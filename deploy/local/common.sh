@@ -25,3 +25,13 @@ show_log_tail() {
     echo "----" >&2
   fi
 }
+
+# True (and says so) when the variable $1 names an external service: then there is nothing to
+# $2 here. The value is not printed, since a URL may carry a password.
+uses_external() {
+  if [[ -n "${!1:-}" ]]; then
+    log "$1 is set: using that external service, nothing to $2"
+    return 0
+  fi
+  return 1
+}

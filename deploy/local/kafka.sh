@@ -45,14 +45,6 @@ COMPONENT=kafka
 # shellcheck source=deploy/local/common.sh
 source "$SCRIPT_DIR/common.sh"
 
-external_broker() {
-  if [[ -n "${KAFKA_BOOTSTRAP_SERVERS:-}" ]]; then
-    log "KAFKA_BOOTSTRAP_SERVERS=$KAFKA_BOOTSTRAP_SERVERS is set: using that external broker, nothing to $1"
-    return 0
-  fi
-  return 1
-}
-
 # Prints the broker pid if the pid file points at a live kafka.Kafka process.
 running_pid() {
   local pid
@@ -199,7 +191,7 @@ wait_ready() {
 }
 
 cmd_up() {
-  external_broker "start" && return 0
+  uses_external KAFKA_BOOTSTRAP_SERVERS "start" && return 0
   take_lock "$KAFKA_DIR"
   local pid started=$SECONDS
   if pid="$(running_pid)"; then
@@ -244,7 +236,7 @@ cmd_up() {
 }
 
 cmd_down() {
-  external_broker "stop" && return 0
+  uses_external KAFKA_BOOTSTRAP_SERVERS "stop" && return 0
   take_lock "$KAFKA_DIR"
   local pid
   if ! pid="$(running_pid)"; then
@@ -293,7 +285,7 @@ cmd_status() {
 
 cmd_clean() {
   cmd_down
-  external_broker "clean" && return 0
+  uses_external KAFKA_BOOTSTRAP_SERVERS "clean" && return 0
   log "removing $DATA"
   rm -rf "$DATA" "$KAFKA_DIR/formatted-controller-port" "$CONFIG" "$LOG" "$LOG.1" \
     "$KAFKA_DIR/format.log" "$KAFKA_DIR/mvn.log"

@@ -31,14 +31,6 @@ source "$SCRIPT_DIR/common.sh"
 IS_ROOT=0
 if [[ "$(id -u)" == 0 ]]; then IS_ROOT=1; fi
 
-external_db() {
-  if [[ -n "${DATABASE_URL:-}" ]]; then
-    log "DATABASE_URL is set: using that database, nothing to $1"
-    return 0
-  fi
-  return 1
-}
-
 # PostgreSQL refuses to run as root, so as root the server tools run as the `postgres` OS
 # user. That user must be able to reach the cluster folder: the run folder normally lives in
 # the repo, but a checkout under a private home (e.g. /root, mode 0700) is not traversable by
@@ -188,7 +180,7 @@ wait_ready() {
 }
 
 cmd_up() {
-  external_db "start" && return 0
+  uses_external DATABASE_URL "start" && return 0
   local started=$SECONDS
   set_paths
   ensure_pg_installed
@@ -225,7 +217,7 @@ cmd_up() {
 }
 
 cmd_down() {
-  external_db "stop" && return 0
+  uses_external DATABASE_URL "stop" && return 0
   set_paths
   if [[ ! -d "$PG_DIR" ]]; then
     log "not running"
@@ -262,7 +254,7 @@ cmd_status() {
 
 cmd_clean() {
   cmd_down
-  external_db "clean" && return 0
+  uses_external DATABASE_URL "clean" && return 0
   log "removing $PG_DIR"
   rm -rf "$PG_DIR"
 }
