@@ -74,7 +74,7 @@ class ServiceProcess:
 
 @dataclass
 class Stack:
-    """Gateway, profiler and versioning running against one isolated namespace."""
+    """Every service (gateway, versioning, profiler, executor, agents) on one isolated namespace."""
 
     database_url: str
     workdir: Path
@@ -113,6 +113,8 @@ class Stack:
         commands = {
             "versioning": [str(BIN / "modulardata-versioning"), "run"],
             "profiler": [str(BIN / "modulardata-profiler")],
+            "executor": [str(BIN / "modulardata-executor")],
+            "agents": [str(BIN / "modulardata-agents")],
             "gateway": [str(BIN / "modulardata-gateway"), "serve"],
         }
         for name, argv in commands.items():
