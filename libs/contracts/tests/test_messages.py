@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from modulardata.contracts import commands, events, operations
 from modulardata.contracts.base import Message, UnknownMessageType, registered_types
 from modulardata.contracts.envelope import UPCASTERS, Envelope
-from modulardata.contracts.values import ColumnSchema
+from modulardata.contracts.values import ChangeSummary, ColumnSchema
 
 SESSION, NODE, TASK = uuid4(), uuid4(), uuid4()
 COLUMNS = (ColumnSchema(name="age", dtype="int64"), ColumnSchema(name="city", dtype="string"))
@@ -70,7 +70,12 @@ EXAMPLES: list[Message] = [
     events.ChatMessageRecorded(
         session_id=SESSION, chat_message_id=uuid4(), role="user", text="drop empty rows"
     ),
-    events.TaskSucceeded(task_id=TASK, session_id=SESSION, node_id=NODE),
+    events.TaskSucceeded(
+        task_id=TASK,
+        session_id=SESSION,
+        node_id=NODE,
+        summary=ChangeSummary.between(COLUMNS, 3, COLUMNS[:1], 2),
+    ),
     events.TaskFailed(
         task_id=TASK, session_id=SESSION, code="empty_file", error="The file is empty"
     ),
@@ -127,6 +132,24 @@ EXAMPLES: list[Message] = [
         chat_message_id=uuid4(),
         question="Which column: 'first_name' or 'last_name'?",
         reason="ambiguous",
+    ),
+    commands.SendChatMessage(session_id=SESSION, chat_message_id=uuid4(), text="undo that"),
+    commands.MoveHead(session_id=SESSION, node_id=NODE),
+    commands.ReplayRecipe(session_id=SESSION, plan=PLAN, description="Replayed 2 steps"),
+    events.TaskQueued(
+        task_id=TASK, session_id=SESSION, kind="chat", chat_message_id=uuid4(), text="undo"
+    ),
+    events.TaskStarted(
+        task_id=TASK,
+        session_id=SESSION,
+        kind="replay",
+        head_node_id=NODE,
+        head_storage_uri="file:///x/n.parquet",
+        plan=PLAN,
+        description="Replayed 2 steps",
+    ),
+    events.TaskNeedsInput(
+        task_id=TASK, session_id=SESSION, question="Which column?", reason="ambiguous"
     ),
 ]
 
@@ -196,3 +219,17 @@ def test_envelope_requires_an_aware_time() -> None:
             .replace('Z"', '"')
             .replace('+00:00"', '"')
         )
+
+
+def test_change_summary_names_added_removed_and_retyped_columns() -> None:
+    before = (ColumnSchema(name="age", dtype="string"), ColumnSchema(name="city", dtype="string"))
+    after = (ColumnSchema(name="age", dtype="int64"), ColumnSchema(name="town", dtype="string"))
+    summary = ChangeSummary.between(before, 21, after, 18)
+    assert summary.columns_added == ("town",)
+    assert summary.columns_removed == ("city",)
+    assert [(c.name, c.before, c.after) for c in summary.columns_retyped] == [
+        ("age", "string", "int64")
+    ]
+    assert summary.describe() == (
+        "21 -> 18 rows; added: town; removed: city; retyped: age (string -> int64)"
+    )

@@ -81,6 +81,51 @@ class ChatRequested(Message):
     text: str = Field(min_length=1, max_length=4000, description="What the user wrote.")
     head_node_id: UUID = Field(description="The session's head: the version a change applies to.")
     head_storage_uri: str = Field(description="Storage URI of the head's Parquet data.")
+    head_parent_node_id: UUID | None = Field(
+        default=None, description="The head's parent, which a plan replacing the last change uses."
+    )
+    head_parent_storage_uri: str | None = Field(
+        default=None, description="Storage URI of the head's parent's Parquet data."
+    )
     recent_messages: tuple[ChatTurn, ...] = Field(
         default=(), description="The conversation before this message, oldest first."
     )
+
+
+@register
+class SendChatMessage(Message):
+    """A user's chat message to a session (handled by versioning, which queues and starts it).
+
+    The task id is the envelope's correlation id.
+    """
+
+    TYPE = "SendChatMessage"
+
+    session_id: UUID = Field(description="The session.")
+    chat_message_id: UUID = Field(description="Id the gateway gave the message.")
+    text: str = Field(min_length=1, max_length=4000, description="What the user wrote.")
+
+
+@register
+class MoveHead(Message):
+    """Point the session's head at one of its nodes: a rollback or a redo (handled by versioning).
+
+    The task id is the envelope's correlation id.
+    """
+
+    TYPE = "MoveHead"
+
+    session_id: UUID = Field(description="The session.")
+    node_id: UUID = Field(description="The node to make the head.")
+
+
+@register
+class ReplayRecipe(Message):
+    """Apply a recipe's operations to the session's head as one new version (handled by
+    versioning). The task id is the envelope's correlation id."""
+
+    TYPE = "ReplayRecipe"
+
+    session_id: UUID = Field(description="The session.")
+    plan: Plan = Field(description="Every step of the recipe, in order.")
+    description: str = Field(max_length=2000, description="One line saying what is replayed.")

@@ -8,8 +8,9 @@ from uuid import UUID
 from pydantic import Field
 
 from modulardata.contracts.base import Message, register
+from modulardata.contracts.commands import ChatTurn
 from modulardata.contracts.operations import Plan
-from modulardata.contracts.values import ColumnSchema
+from modulardata.contracts.values import ChangeSummary, ColumnSchema
 
 IngestionErrorCode = Literal[
     "empty_file",
@@ -117,6 +118,13 @@ class VersionCommitted(Message):
         default=None, description="Chat message that produced it; None for an upload."
     )
     description: str = Field(description="One line saying how the version was made.")
+    plan: Plan | None = Field(
+        default=None, description="The operations that made it from its parent; None for uploads."
+    )
+    profile_uri: str | None = Field(
+        default=None, description="Storage URI of its profile, when profiled before the commit."
+    )
+    task_id: UUID | None = Field(default=None, description="The task that made it.")
 
 
 @register
@@ -141,6 +149,7 @@ class ChatMessageRecorded(Message):
     role: Literal["user", "assistant"] = Field(description="Who said it.")
     text: str = Field(description="What was said.")
     node_id: UUID | None = Field(default=None, description="Node the message led to, if any.")
+    task_id: UUID | None = Field(default=None, description="The task the message belongs to.")
 
 
 @register
@@ -151,7 +160,12 @@ class TaskSucceeded(Message):
 
     task_id: UUID = Field(description="The task.")
     session_id: UUID = Field(description="Its session.")
-    node_id: UUID | None = Field(default=None, description="Version the task made, if any.")
+    node_id: UUID | None = Field(
+        default=None, description="Version the task made (or moved the head to), if any."
+    )
+    summary: ChangeSummary | None = Field(
+        default=None, description="Rows and columns before and after, when it made a version."
+    )
 
 
 @register
@@ -247,4 +261,74 @@ class ClarificationRequested(Message):
     question: str = Field(description="The question (or what went wrong), for the user.")
     reason: Literal["ambiguous", "not_understood", "failed"] = Field(
         description="Why: several readings, no reading, or no working code could be made."
+    )
+
+
+TaskKind = Literal["chat", "head_move", "replay"]
+"""What a session task does: answer a chat message, move the head, or replay a recipe."""
+
+TASK_STAGES: tuple[str, ...] = (
+    "queued",
+    "ingesting",
+    "thinking",
+    "generating_code",
+    "testing",
+    "executing",
+    "profiling",
+    "committing",
+)
+"""A task's stages in flow order; a stage reported late never moves a task backwards."""
+
+
+@register
+class TaskQueued(Message):
+    """A task joined its session's queue: one task per session runs at a time, in order."""
+
+    TYPE = "TaskQueued"
+
+    task_id: UUID = Field(description="The task.")
+    session_id: UUID = Field(description="Its session.")
+    kind: TaskKind = Field(description="What the task does.")
+    chat_message_id: UUID | None = Field(default=None, description="For chat: the message.")
+    text: str | None = Field(default=None, description="For chat: what the user wrote.")
+    node_id: UUID | None = Field(default=None, description="For a head move: the target node.")
+    plan: Plan | None = Field(default=None, description="For a replay: the operations.")
+    description: str | None = Field(default=None, description="For a replay: what it is.")
+
+
+@register
+class TaskStarted(Message):
+    """A queued task started against the session's head; its command is dispatched from this."""
+
+    TYPE = "TaskStarted"
+
+    task_id: UUID = Field(description="The task.")
+    session_id: UUID = Field(description="Its session.")
+    kind: TaskKind = Field(description="What the task does.")
+    head_node_id: UUID = Field(description="The head when it started.")
+    head_storage_uri: str = Field(description="Storage URI of the head's data.")
+    head_parent_node_id: UUID | None = Field(default=None, description="The head's parent.")
+    head_parent_storage_uri: str | None = Field(
+        default=None, description="Storage URI of the head's parent's data."
+    )
+    chat_message_id: UUID | None = Field(default=None, description="For chat: the message.")
+    text: str | None = Field(default=None, description="For chat: what the user wrote.")
+    recent_messages: tuple[ChatTurn, ...] = Field(
+        default=(), description="For chat: the conversation before the message, oldest first."
+    )
+    plan: Plan | None = Field(default=None, description="For a replay: the operations.")
+    description: str | None = Field(default=None, description="For a replay: what it is.")
+
+
+@register
+class TaskNeedsInput(Message):
+    """A task ended with a question for the user instead of a result; no version was made."""
+
+    TYPE = "TaskNeedsInput"
+
+    task_id: UUID = Field(description="The task.")
+    session_id: UUID = Field(description="Its session.")
+    question: str = Field(description="What the user is asked.")
+    reason: Literal["ambiguous", "not_understood", "failed"] = Field(
+        description="Several readings, no reading, or no working code could be made."
     )
