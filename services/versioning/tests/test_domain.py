@@ -20,7 +20,7 @@ from modulardata.contracts.events import (
     TaskSucceeded,
     VersionCommitted,
 )
-from modulardata.versioning import domain
+from modulardata.versioning import domain, sessiontasks
 from modulardata.versioning.exceptions import DomainRejection
 
 SESSION = uuid4()
@@ -125,7 +125,7 @@ def test_a_profile_is_recorded_once_and_only_for_a_node_of_the_session() -> None
             finding_count=0,
         )
 
-    report = profiled(ingested.node_id)
-    assert domain.decide_profiled(state, report) == [report]
-    assert domain.decide_profiled(domain.evolve_session(state, report), report) == []
-    assert domain.decide_profiled(state, profiled(uuid4())) == []
+    report, task = profiled(ingested.node_id), uuid4()
+    assert sessiontasks.decide_profiled(state, task, report) == [report]
+    assert sessiontasks.decide_profiled(domain.evolve_session(state, report), task, report) == []
+    assert sessiontasks.decide_profiled(state, task, profiled(uuid4())) == []

@@ -7,12 +7,15 @@ makes redelivered messages harmless.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from uuid import UUID
 
 from modulardata.contracts.base import Message
-from modulardata.contracts.commands import CreateSession
+from modulardata.contracts.commands import ChatTurn, CreateSession
 from modulardata.contracts.events import (
+    ChatMessageRecorded,
     DatasetIngested,
     DatasetProfiled,
     DatasetUploaded,
@@ -20,10 +23,17 @@ from modulardata.contracts.events import (
     IngestionFailed,
     SessionCreated,
     TaskFailed,
+    TaskNeedsInput,
     TaskProgressed,
+    TaskQueued,
+    TaskStarted,
     TaskSucceeded,
+    TransformationExecuted,
+    TransformationPlanned,
     VersionCommitted,
 )
+from modulardata.contracts.operations import Plan
+from modulardata.contracts.values import ColumnSchema
 from modulardata.versioning.exceptions import DomainRejection
 
 
@@ -37,15 +47,62 @@ def task_stream(task_id: UUID) -> str:
     return f"task-{task_id}"
 
 
+RECENT_TURNS = 20
+"""Chat turns a session keeps at hand for the agents."""
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    """What the session knows of one of its versions."""
+
+    parent_id: UUID | None
+    storage_uri: str
+    row_count: int
+    columns: tuple[ColumnSchema, ...]
+    description: str
+
+
+@dataclass(frozen=True)
+class ActiveTask:
+    """The session's running task and the results gathered for it so far."""
+
+    task_id: UUID
+    kind: str
+    chat_message_id: UUID | None
+    plan: Plan | None = None
+    explanation: str | None = None
+    executed: TransformationExecuted | None = None
+    profile: DatasetProfiled | None = None
+
+
 @dataclass(frozen=True)
 class SessionState:
     """What a session's events say about it."""
 
     version: int = 0
+    session_id: UUID | None = None
     owner: str | None = None
-    nodes: frozenset[UUID] = frozenset()
+    nodes: Mapping[UUID, NodeInfo] = field(default_factory=lambda: MappingProxyType({}))
     profiled: frozenset[UUID] = frozenset()
     head: UUID | None = None
+    forward: UUID | None = None
+    """The node a redo leads towards: the head before the last step back, if any."""
+    queue: tuple[TaskQueued, ...] = ()
+    active: ActiveTask | None = None
+    recent: tuple[ChatTurn, ...] = ()
+
+    def parent_of(self, node_id: UUID) -> UUID | None:
+        """The node's parent; None for a root."""
+        return self.nodes[node_id].parent_id
+
+    def is_ancestor(self, ancestor: UUID, node_id: UUID) -> bool:
+        """Whether `ancestor` lies on the path from the root to `node_id`, itself excluded."""
+        current = self.parent_of(node_id)
+        while current is not None:
+            if current == ancestor:
+                return True
+            current = self.parent_of(current)
+        return False
 
 
 @dataclass(frozen=True)
@@ -60,13 +117,82 @@ def evolve_session(state: SessionState, event: Message) -> SessionState:
     """The session after one more of its events."""
     state = replace(state, version=state.version + 1)
     if isinstance(event, SessionCreated):
-        return replace(state, owner=event.owner)
+        return replace(state, session_id=event.session_id, owner=event.owner)
     if isinstance(event, VersionCommitted):
-        return replace(state, nodes=state.nodes | {event.node_id})
+        return _committed(state, event)
     if isinstance(event, HeadMoved):
-        return replace(state, head=event.node_id)
+        return replace(state, head=event.node_id, forward=_forward_after(state, event.node_id))
     if isinstance(event, DatasetProfiled):
+        return _profiled(state, event)
+    if isinstance(event, ChatMessageRecorded):
+        return _recorded_turn(state, event)
+    return _evolve_task(state, event)
+
+
+def _committed(state: SessionState, event: VersionCommitted) -> SessionState:
+    info = NodeInfo(
+        event.parent_id, event.storage_uri, event.row_count, event.columns, event.description
+    )
+    nodes = MappingProxyType({**state.nodes, event.node_id: info})
+    profiled = state.profiled | {event.node_id} if event.profile_uri else state.profiled
+    return replace(state, nodes=nodes, profiled=profiled)
+
+
+def _forward_after(state: SessionState, new_head: UUID) -> UUID | None:
+    """Where a redo leads once the head moves to `new_head`."""
+    old, forward = state.head, state.forward
+    if old is not None and state.is_ancestor(new_head, old):
+        keep = forward is not None and (forward == old or state.is_ancestor(old, forward))
+        return forward if keep else old
+    if forward is not None and state.is_ancestor(new_head, forward):
+        return forward
+    return None
+
+
+def _profiled(state: SessionState, event: DatasetProfiled) -> SessionState:
+    if event.node_id in state.nodes:
         return replace(state, profiled=state.profiled | {event.node_id})
+    if state.active is not None:
+        return replace(state, active=replace(state.active, profile=event))
+    return state
+
+
+def _recorded_turn(state: SessionState, event: ChatMessageRecorded) -> SessionState:
+    """An assistant's reply joins the recent turns (a user's joins when its task starts)."""
+    if event.role != "assistant":
+        return state
+    active = state.active
+    answered = active is not None and active.task_id == event.task_id and event.node_id
+    plan = active.plan if active is not None and answered else None
+    return _with_turn(state, ChatTurn(role="assistant", text=event.text, plan=plan))
+
+
+def _with_turn(state: SessionState, turn: ChatTurn) -> SessionState:
+    return replace(state, recent=(*state.recent, turn)[-RECENT_TURNS:])
+
+
+def _evolve_task(state: SessionState, event: Message) -> SessionState:
+    """The session after an event of one of its queued or running tasks."""
+    active = state.active
+    if isinstance(event, TaskQueued):
+        return replace(state, queue=(*state.queue, event))
+    if isinstance(event, TaskStarted):
+        started = ActiveTask(
+            event.task_id, event.kind, event.chat_message_id, event.plan, event.description
+        )
+        queue = tuple(t for t in state.queue if t.task_id != event.task_id)
+        state = replace(state, queue=queue, active=started)
+        return _with_turn(state, ChatTurn(role="user", text=event.text)) if event.text else state
+    if isinstance(event, TransformationPlanned) and active is not None:
+        return replace(
+            state, active=replace(active, plan=event.plan, explanation=event.explanation)
+        )
+    if isinstance(event, TransformationExecuted) and active is not None:
+        return replace(state, active=replace(active, executed=event))
+    if isinstance(event, TaskSucceeded | TaskFailed | TaskNeedsInput):
+        queue = tuple(t for t in state.queue if t.task_id != event.task_id)
+        ended = active is not None and active.task_id == event.task_id
+        return replace(state, queue=queue, active=None if ended else active)
     return state
 
 
@@ -113,13 +239,6 @@ def decide_upload(state: SessionState, ingested: DatasetIngested) -> list[Messag
             session_id=ingested.session_id, node_id=ingested.node_id, previous_node_id=state.head
         ),
     ]
-
-
-def decide_profiled(state: SessionState, profiled: DatasetProfiled) -> list[Message]:
-    """Record a node's profile once; a profile of a node the session lacks is dropped."""
-    if profiled.node_id not in state.nodes or profiled.node_id in state.profiled:
-        return []
-    return [profiled]
 
 
 def decide_progress(state: TaskState, progressed: TaskProgressed) -> list[Message]:

@@ -1,4 +1,4 @@
-"""Turning incoming commands and profiler reports into appended events, exactly once.
+"""Turning incoming commands and the services' reports into appended events, exactly once.
 
 Each message is handled in one transaction that also records its id, so a redelivered message
 changes nothing; a lost race on a stream is retried from a fresh read.
@@ -8,23 +8,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from modulardata.contracts.base import Message
-from modulardata.contracts.commands import CreateSession
+from modulardata.contracts.commands import CreateSession, MoveHead, ReplayRecipe, SendChatMessage
 from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.events import (
+    ClarificationRequested,
     DatasetIngested,
     DatasetProfiled,
+    HeadMoveRequested,
     IngestionFailed,
     TaskFailed,
     TaskProgressed,
     TaskSucceeded,
+    TransformationExecuted,
+    TransformationFailed,
+    TransformationPlanned,
 )
-from modulardata.versioning import domain, eventstore
+from modulardata.versioning import domain, eventstore, sessiontasks
 from modulardata.versioning.exceptions import ConcurrencyConflict, DomainRejection
 
 log = logging.getLogger(__name__)
@@ -33,6 +38,25 @@ S = TypeVar("S", domain.SessionState, domain.TaskState)
 
 _CONSUMER = "versioning"
 _ATTEMPTS = 5
+
+SessionDecision = Callable[[domain.SessionState, UUID, Any], list[Message]]
+
+TASK_REQUESTS: dict[type[Message], SessionDecision] = {
+    SendChatMessage: sessiontasks.decide_message,
+    MoveHead: sessiontasks.decide_head_move,
+    ReplayRecipe: sessiontasks.decide_replay,
+}
+"""Requests that queue a task in their session; refused ones fail the task."""
+
+TASK_RESULTS: dict[type[Message], SessionDecision] = {
+    TransformationPlanned: sessiontasks.decide_planned,
+    TransformationExecuted: sessiontasks.decide_executed,
+    TransformationFailed: sessiontasks.decide_failed,
+    DatasetProfiled: sessiontasks.decide_profiled,
+    HeadMoveRequested: sessiontasks.decide_undo_redo,
+    ClarificationRequested: sessiontasks.decide_clarification,
+}
+"""What the agents, the executor and the profiler report for a session's task."""
 
 
 class VersioningHandlers:
@@ -57,7 +81,13 @@ class VersioningHandlers:
     async def _dispatch(self, conn: AsyncConnection, envelope: Envelope) -> None:
         message = envelope.open()
         task_id = envelope.correlation_id
-        if isinstance(message, CreateSession):
+        if (request := TASK_REQUESTS.get(type(message))) is not None:
+            decide = _bound(request, task_id, message)
+            await _request(conn, envelope, message.session_id, decide)  # type: ignore[attr-defined]
+        elif (result := TASK_RESULTS.get(type(message))) is not None:
+            decide = _bound(result, task_id, message)
+            await _session(conn, envelope, message.session_id, decide)  # type: ignore[attr-defined]
+        elif isinstance(message, CreateSession):
             try:
                 await _session(
                     conn, envelope, message.session_id, lambda s: domain.decide_create(s, message)
@@ -74,17 +104,8 @@ class VersioningHandlers:
                     task_id=task_id, session_id=message.session_id, node_id=message.node_id
                 )
             except DomainRejection as rejection:
-                outcome = TaskFailed(
-                    task_id=task_id,
-                    session_id=message.session_id,
-                    code=rejection.code,
-                    error=str(rejection),
-                )
+                outcome = _refusal(task_id, message.session_id, rejection)
             await _task(conn, envelope, task_id, lambda s: domain.decide_outcome(s, outcome))
-        elif isinstance(message, DatasetProfiled):
-            await _session(
-                conn, envelope, message.session_id, lambda s: domain.decide_profiled(s, message)
-            )
         elif isinstance(message, IngestionFailed):
             failure = domain.failure_of(task_id, message)
             await _task(conn, envelope, task_id, lambda s: domain.decide_outcome(s, failure))
@@ -94,20 +115,43 @@ class VersioningHandlers:
             )
 
 
-async def _decide(
+def _bound(
+    decision: SessionDecision, task_id: UUID, message: Message
+) -> Callable[[domain.SessionState], list[Message]]:
+    return lambda state: decision(state, task_id, message)
+
+
+def _refusal(task_id: UUID, session_id: UUID, rejection: DomainRejection) -> TaskFailed:
+    return TaskFailed(
+        task_id=task_id, session_id=session_id, code=rejection.code, error=str(rejection)
+    )
+
+
+async def _request(
     conn: AsyncConnection,
     cause: Envelope,
-    stream: str,
-    state: S,
-    evolve: Callable[[S, Message], S],
-    decide: Callable[[S], list[Message]],
+    session_id: UUID,
+    decide: Callable[[domain.SessionState], list[Message]],
 ) -> None:
-    """Fold a stream into its state, decide, and append what was decided (caused by `cause`)."""
+    """Queue a task in its session; a refused request fails the task instead."""
+    try:
+        await _session(conn, cause, session_id, decide)
+    except DomainRejection as rejection:
+        failure = _refusal(cause.correlation_id, session_id, rejection)
+        await _task(conn, cause, failure.task_id, lambda s: domain.decide_outcome(s, failure))
+
+
+def _progress(progressed: TaskProgressed) -> Callable[[domain.TaskState], list[Message]]:
+    return lambda state: domain.decide_progress(state, progressed)
+
+
+async def _load(
+    conn: AsyncConnection, stream: str, state: S, evolve: Callable[[S, Message], S]
+) -> S:
+    """A stream's state, folded from its events."""
     for recorded in await eventstore.read_stream(conn, stream):
         state = evolve(state, recorded.envelope.open())
-    new = decide(state)
-    if new:
-        await eventstore.append(conn, stream, state.version, [cause.follow(m) for m in new])
+    return state
 
 
 async def _session(
@@ -116,14 +160,15 @@ async def _session(
     session_id: UUID,
     decide: Callable[[domain.SessionState], list[Message]],
 ) -> None:
-    await _decide(
-        conn,
-        cause,
-        domain.session_stream(session_id),
-        domain.SessionState(),
-        domain.evolve_session,
-        decide,
-    )
+    """Decide on the session; stages decided on the way go to their task's stream first."""
+    stream = domain.session_stream(session_id)
+    state = await _load(conn, stream, domain.SessionState(), domain.evolve_session)
+    new = decide(state)
+    for progressed in (m for m in new if isinstance(m, TaskProgressed)):
+        await _task(conn, cause, progressed.task_id, _progress(progressed))
+    facts = [m for m in new if not isinstance(m, TaskProgressed)]
+    if facts:
+        await eventstore.append(conn, stream, state.version, [cause.follow(m) for m in facts])
 
 
 async def _task(
@@ -132,6 +177,7 @@ async def _task(
     task_id: UUID,
     decide: Callable[[domain.TaskState], list[Message]],
 ) -> None:
-    await _decide(
-        conn, cause, domain.task_stream(task_id), domain.TaskState(), domain.evolve_task, decide
-    )
+    stream = domain.task_stream(task_id)
+    state = await _load(conn, stream, domain.TaskState(), domain.evolve_task)
+    if new := decide(state):
+        await eventstore.append(conn, stream, state.version, [cause.follow(m) for m in new])

@@ -39,9 +39,9 @@ def create_app(settings: VersioningSettings | None = None) -> FastStream:
     bus.subscribe(
         topics.VERSIONING_COMMANDS, f"{GROUP}.commands", handlers.handle, transient=TRANSIENT
     )
-    bus.subscribe(
-        topics.PROFILER_EVENTS, f"{GROUP}.profiler-events", handlers.handle, transient=TRANSIENT
-    )
+    for reports in (topics.PROFILER_EVENTS, topics.AGENTS_EVENTS, topics.EXECUTOR_EVENTS):
+        group = f"{GROUP}.{reports.rsplit('.', 2)[-2]}-events"
+        bus.subscribe(reports, group, handlers.handle, transient=TRANSIENT)
     app = service_app(broker, settings)
     background: list[asyncio.Task[None]] = []
 

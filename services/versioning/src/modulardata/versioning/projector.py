@@ -9,25 +9,31 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from uuid import UUID
 
-from sqlalchemy import select, text, update
+from sqlalchemy import ColumnElement, case, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from modulardata.contracts.events import (
+    TASK_STAGES,
     ChatMessageRecorded,
     DatasetProfiled,
     HeadMoved,
     SessionCreated,
     TaskFailed,
+    TaskNeedsInput,
     TaskProgressed,
+    TaskQueued,
     TaskSucceeded,
+    TransformationPlanned,
     VersionCommitted,
 )
 from modulardata.versioning import eventstore
 from modulardata.versioning.eventstore import RecordedEvent
 from modulardata.versioning.readmodels import (
+    ADDED_COLUMNS,
     READ_MODELS,
     ChatLogView,
     NodeView,
@@ -37,6 +43,8 @@ from modulardata.versioning.readmodels import (
 )
 
 log = logging.getLogger(__name__)
+
+TaskEvent = TaskProgressed | TaskQueued | TaskSucceeded | TaskFailed | TaskNeedsInput
 
 CHECKPOINT = "read_models"
 
@@ -49,8 +57,12 @@ async def create_schema(conn: AsyncConnection) -> None:
             SQLModel.metadata.tables[m.__tablename__] for m in (*READ_MODELS, ProjectionCheckpoint)
         ],
     )
-    # Databases made before nodes had a profile column get it (create_all adds no columns).
-    await conn.execute(text("ALTER TABLE nodes ADD COLUMN IF NOT EXISTS profile_uri TEXT"))
+    # Databases made before a column was added get it (create_all adds no columns).
+    for table, columns in ADDED_COLUMNS.items():
+        for column, sql_type in columns.items():
+            await conn.execute(
+                text(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {sql_type}")
+            )
     await conn.execute(
         insert(ProjectionCheckpoint).values(name=CHECKPOINT, position=0).on_conflict_do_nothing()
     )
@@ -134,9 +146,18 @@ async def apply(conn: AsyncConnection, recorded: RecordedEvent) -> None:
                 description=event.description,
                 created_at=at,
                 position=recorded.position,
+                profile_uri=event.profile_uri,
+                plan=event.plan.model_dump(mode="json") if event.plan else None,
+                task_id=event.task_id,
             )
             .on_conflict_do_nothing()
         )
+        if event.created_by_message_id is not None:
+            await conn.execute(
+                update(ChatLogView)
+                .where(ChatLogView.chat_message_id == event.created_by_message_id)  # type: ignore[arg-type]
+                .values(node_id=event.node_id)
+            )
     elif isinstance(event, DatasetProfiled):
         await conn.execute(
             update(NodeView)
@@ -158,39 +179,72 @@ async def apply(conn: AsyncConnection, recorded: RecordedEvent) -> None:
                 role=event.role,
                 text=event.text,
                 node_id=event.node_id,
+                task_id=event.task_id,
                 created_at=at,
                 position=recorded.position,
             )
             .on_conflict_do_nothing()
         )
-    elif isinstance(event, TaskProgressed | TaskSucceeded | TaskFailed):
+        if event.role == "assistant" and event.task_id is not None:
+            await _update_task(conn, event.task_id, reply=event.text)
+    elif isinstance(event, TransformationPlanned):
+        await _update_task(
+            conn,
+            envelope.correlation_id,
+            plan=event.plan.model_dump(mode="json"),
+            code=event.code,
+            explanation=event.explanation,
+        )
+    elif isinstance(event, TaskEvent):
         await _apply_task(conn, recorded, event)
 
 
-async def _apply_task(
-    conn: AsyncConnection,
-    recorded: RecordedEvent,
-    event: TaskProgressed | TaskSucceeded | TaskFailed,
-) -> None:
+async def _update_task(conn: AsyncConnection, task_id: UUID, **values: Any) -> None:
+    await conn.execute(
+        update(TaskView).where(TaskView.task_id == task_id).values(**values)  # type: ignore[arg-type]
+    )
+
+
+TERMINAL = ("succeeded", "failed", "needs_input")
+"""Statuses a task never leaves."""
+
+
+def _task_values(event: TaskEvent) -> dict[str, Any]:
+    """The task row's columns an event sets."""
+    if isinstance(event, TaskProgressed):
+        return {"status": "queued" if event.stage == "queued" else "running", "stage": event.stage}
+    if isinstance(event, TaskQueued):
+        values: dict[str, Any] = {"status": "queued", "stage": "queued"}
+        if event.plan is not None:
+            values |= {
+                "plan": event.plan.model_dump(mode="json"),
+                "code": event.plan.compile(),
+                "explanation": event.description,
+            }
+        return values
+    if isinstance(event, TaskSucceeded):
+        summary = event.summary.model_dump(mode="json") if event.summary else None
+        return {
+            "status": "succeeded",
+            "stage": "succeeded",
+            "node_id": event.node_id,
+            "summary": summary,
+        }
+    if isinstance(event, TaskNeedsInput):
+        return {"status": "needs_input", "stage": "needs_input", "question": event.question}
+    return {"status": "failed", "stage": "failed", "error_code": event.code, "error": event.error}
+
+
+async def _apply_task(conn: AsyncConnection, recorded: RecordedEvent, event: TaskEvent) -> None:
+    """Add the event to its task's row; a late stage never moves a task back or reopens it."""
     at = recorded.envelope.occurred_at
-    entry: dict[str, Any] = {
+    values = _task_values(event)
+    entry = {
         "type": recorded.envelope.type,
+        "stage": values["stage"],
         "at": at.isoformat(),
         "position": recorded.position,
     }
-    values: dict[str, Any]
-    if isinstance(event, TaskProgressed):
-        values = {"status": "running", "stage": event.stage}
-    elif isinstance(event, TaskSucceeded):
-        values = {"status": "succeeded", "stage": "succeeded", "node_id": event.node_id}
-    else:
-        values = {
-            "status": "failed",
-            "stage": "failed",
-            "error_code": event.code,
-            "error": event.error,
-        }
-    entry["stage"] = values["stage"]
     statement = insert(TaskView).values(
         task_id=event.task_id,
         session_id=event.session_id,
@@ -200,11 +254,21 @@ async def _apply_task(
         **values,
     )
     already_applied = TaskView.events.contains([{"position": recorded.position}])  # type: ignore[attr-defined]
+    status = col(TaskView.status)
+    moves_on: ColumnElement[bool] = status.not_in(TERMINAL)
+    if isinstance(event, TaskProgressed):
+        rank = TASK_STAGES.index(event.stage) if event.stage in TASK_STAGES else len(TASK_STAGES)
+        later = TASK_STAGES[rank + 1 :]
+        moves_on = moves_on & col(TaskView.stage).not_in(later)
+    changes = {
+        name: case((moves_on, statement.excluded[name]), else_=col(getattr(TaskView, name)))
+        for name in values
+    }
     await conn.execute(
         statement.on_conflict_do_update(
             index_elements=["task_id"],
             set_={
-                **values,
+                **changes,
                 "events": TaskView.events.op("||")(statement.excluded.events),  # type: ignore[attr-defined]
                 "updated_at": at,
             },

@@ -48,6 +48,12 @@ class NodeView(SQLModel, table=True):
     profile_uri: str | None = Field(
         default=None, description="Storage URI of the version's profile, once profiled."
     )
+    plan: dict[str, Any] | None = Field(
+        default=None,
+        sa_column=Column(JSONB, nullable=True),
+        description="The Plan (as JSON) that made it from its parent; None for uploads.",
+    )
+    task_id: UUID | None = Field(default=None, description="The task that made it.")
 
 
 class ChatLogView(SQLModel, table=True):
@@ -60,6 +66,7 @@ class ChatLogView(SQLModel, table=True):
     role: str
     text: str = Field(sa_column=Column(Text, nullable=False))
     node_id: UUID | None = None
+    task_id: UUID | None = None
     created_at: datetime = _utc_column(nullable=False)
     position: int
 
@@ -71,11 +78,23 @@ class TaskView(SQLModel, table=True):
 
     task_id: UUID = Field(primary_key=True)
     session_id: UUID = Field(index=True)
-    status: str = Field(description="running | succeeded | failed")
+    status: str = Field(description="queued | running | succeeded | failed | needs_input")
     stage: str
     node_id: UUID | None = None
     error_code: str | None = None
     error: str | None = None
+    plan: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
+    code: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    explanation: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    summary: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
+    reply: str | None = Field(
+        default=None,
+        sa_column=Column(Text, nullable=True),
+        description="The assistant's answer in the conversation, for a chat task.",
+    )
+    question: str | None = Field(
+        default=None, sa_column=Column(Text, nullable=True), description="For needs_input."
+    )
     events: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
     created_at: datetime = _utc_column(nullable=False)
     updated_at: datetime = _utc_column(nullable=False)
@@ -91,3 +110,18 @@ class ProjectionCheckpoint(SQLModel, table=True):
 
 
 READ_MODELS = (SessionView, NodeView, ChatLogView, TaskView)
+
+
+ADDED_COLUMNS: dict[str, dict[str, str]] = {
+    "nodes": {"profile_uri": "TEXT", "plan": "JSONB", "task_id": "UUID"},
+    "chat_logs": {"task_id": "UUID"},
+    "tasks": {
+        "plan": "JSONB",
+        "code": "TEXT",
+        "explanation": "TEXT",
+        "summary": "JSONB",
+        "reply": "TEXT",
+        "question": "TEXT",
+    },
+}
+"""Columns added after a table's first release: databases made before get them on startup."""

@@ -1,4 +1,5 @@
-"""The outbox relay: publishes the event log to Kafka in log order, from a checkpoint.
+"""The outbox relay: publishes the event log to Kafka in log order, from a checkpoint, and the
+commands started tasks send.
 
 Publishing and advancing the checkpoint are not atomic, so after a crash the last batch may be
 published again: delivery is at least once and consumers dedupe on `message_id`. The checkpoint
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from modulardata.contracts import topics
 from modulardata.messaging.bus import Bus
 from modulardata.versioning import eventstore
+from modulardata.versioning.dispatch import commands_for
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,8 @@ async def relay_batch(engine: AsyncEngine, bus: Bus, batch_size: int) -> int:
         events = await eventstore.read_after(conn, int(result.scalar_one()), batch_size)
         for recorded in events:
             await bus.publish(recorded.envelope, topics.EVENTS)
+            for command, topic in commands_for(recorded.envelope):
+                await bus.publish(command, topic)
         if events:
             await conn.execute(
                 text("UPDATE relay_checkpoints SET position = :p WHERE name = :n"),

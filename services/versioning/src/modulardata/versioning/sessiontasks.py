@@ -1,0 +1,324 @@
+"""A session's task queue: chat messages, head moves and replays, one at a time, in order.
+
+A task is queued, then started against the head of that moment; its results (plan, new
+version, profile) are recorded as they arrive, from any service in any order, and the version
+is committed once all of them are in. Its end starts the next queued task. Pure decisions: each
+takes the session's state and the task the incoming message belongs to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from uuid import UUID, uuid5
+
+from modulardata.contracts.base import Message
+from modulardata.contracts.commands import MoveHead, ReplayRecipe, SendChatMessage
+from modulardata.contracts.events import (
+    ChatMessageRecorded,
+    ClarificationRequested,
+    DatasetProfiled,
+    HeadMoved,
+    HeadMoveRequested,
+    TaskFailed,
+    TaskNeedsInput,
+    TaskProgressed,
+    TaskQueued,
+    TaskStarted,
+    TaskSucceeded,
+    TransformationExecuted,
+    TransformationFailed,
+    TransformationPlanned,
+    VersionCommitted,
+)
+from modulardata.contracts.values import ChangeSummary
+from modulardata.versioning.domain import ActiveTask, SessionState, evolve_session
+from modulardata.versioning.exceptions import DomainRejection
+
+
+def decide_message(state: SessionState, task_id: UUID, sent: SendChatMessage) -> list[Message]:
+    """Record the user's message and queue the task answering it."""
+    _require_head(state, sent.session_id)
+    said = ChatMessageRecorded(
+        session_id=sent.session_id,
+        chat_message_id=sent.chat_message_id,
+        role="user",
+        text=sent.text,
+        task_id=task_id,
+    )
+    queued = TaskQueued(
+        task_id=task_id,
+        session_id=sent.session_id,
+        kind="chat",
+        chat_message_id=sent.chat_message_id,
+        text=sent.text,
+    )
+    return _enqueue(state, [said, queued])
+
+
+def decide_head_move(state: SessionState, task_id: UUID, move: MoveHead) -> list[Message]:
+    """Queue a move of the head to a node of the session."""
+    _require_head(state, move.session_id)
+    queued = TaskQueued(
+        task_id=task_id, session_id=move.session_id, kind="head_move", node_id=move.node_id
+    )
+    return _enqueue(state, [queued])
+
+
+def decide_replay(state: SessionState, task_id: UUID, replay: ReplayRecipe) -> list[Message]:
+    """Queue a replay of a recipe on the head."""
+    _require_head(state, replay.session_id)
+    queued = TaskQueued(
+        task_id=task_id,
+        session_id=replay.session_id,
+        kind="replay",
+        plan=replay.plan,
+        description=replay.description,
+    )
+    return _enqueue(state, [queued])
+
+
+def decide_planned(
+    state: SessionState, task_id: UUID, planned: TransformationPlanned
+) -> list[Message]:
+    """Record the running task's plan; commit if its version is ready too."""
+    active = _running(state, task_id)
+    if active is None or active.plan is not None:
+        return []
+    return _then_commit(state, [planned])
+
+
+def decide_executed(
+    state: SessionState, task_id: UUID, executed: TransformationExecuted
+) -> list[Message]:
+    """Record the running task's new version; commit if its plan and profile are in too."""
+    active = _running(state, task_id)
+    if active is None or active.executed is not None:
+        return []
+    return _then_commit(state, [executed])
+
+
+def decide_profiled(state: SessionState, task_id: UUID, profiled: DatasetProfiled) -> list[Message]:
+    """Record a profile once: of a committed node, or of the running task's new version."""
+    if profiled.node_id in state.nodes:
+        return [] if profiled.node_id in state.profiled else [profiled]
+    active = _running(state, task_id)
+    if active is None or active.executed is None or active.profile is not None:
+        return []
+    if active.executed.node_id != profiled.node_id:
+        return []
+    return _then_commit(state, [profiled])
+
+
+def decide_failed(
+    state: SessionState, task_id: UUID, failed: TransformationFailed
+) -> list[Message]:
+    """End the running task: its code could not run, so no version is made."""
+    active = _running(state, task_id)
+    if active is None:
+        return []
+    failure = TaskFailed(
+        task_id=task_id,
+        session_id=failed.session_id,
+        code="transformation_failed",
+        error=failed.error,
+    )
+    reply = f"I could not apply that: {failed.error}"
+    return _finish(state, active, [failure], reply)
+
+
+def decide_clarification(
+    state: SessionState, task_id: UUID, asked: ClarificationRequested
+) -> list[Message]:
+    """End the running task with the agents' question for the user."""
+    active = _running(state, task_id)
+    if active is None:
+        return []
+    needs = TaskNeedsInput(
+        task_id=task_id, session_id=asked.session_id, question=asked.question, reason=asked.reason
+    )
+    return _finish(state, active, [needs], asked.question)
+
+
+def decide_undo_redo(
+    state: SessionState, task_id: UUID, request: HeadMoveRequested
+) -> list[Message]:
+    """Move the head back (undo) or forward again (redo) for the running task."""
+    active = _running(state, task_id)
+    if active is None or state.head is None:
+        return []
+    step: Callable[[UUID], UUID | None] = (
+        state.parent_of if request.direction == "undo" else lambda node: _toward(state, node)
+    )
+    target, moved = state.head, 0
+    while moved < request.steps and (next_node := step(target)) is not None:
+        target, moved = next_node, moved + 1
+    if moved == 0:
+        failure = TaskFailed(
+            task_id=task_id,
+            session_id=request.session_id,
+            code=f"nothing_to_{request.direction}",
+            error=f"There is nothing to {request.direction}.",
+        )
+        return _finish(state, active, [failure], failure.error)
+    verb = "Undid" if request.direction == "undo" else "Redid"
+    changes = "change" if moved == 1 else "changes"
+    reply = f"{verb} {moved} {changes}: the current version is '{state.nodes[target].description}'."
+    done = TaskSucceeded(task_id=task_id, session_id=request.session_id, node_id=target)
+    return _finish(state, active, [_move(state, target), done], reply, node_id=target)
+
+
+def _require_head(state: SessionState, session_id: UUID) -> None:
+    if state.owner is None:
+        raise DomainRejection("session_not_found", f"session {session_id} does not exist")
+    if state.head is None:
+        raise DomainRejection("no_dataset", "upload a dataset to the session first")
+
+
+def _running(state: SessionState, task_id: UUID) -> ActiveTask | None:
+    """The running task if it is `task_id`: results of any other task are stale."""
+    active = state.active
+    return active if active is not None and active.task_id == task_id else None
+
+
+def _fold(state: SessionState, events: list[Message]) -> SessionState:
+    for event in events:
+        if not isinstance(event, TaskProgressed):
+            state = evolve_session(state, event)
+    return state
+
+
+def _enqueue(state: SessionState, events: list[Message]) -> list[Message]:
+    return events + _start_next(_fold(state, events))
+
+
+def _start_next(state: SessionState) -> list[Message]:
+    """Start queued tasks until one is running or none is left (a head move ends at once)."""
+    started: list[Message] = []
+    while state.active is None and state.queue:
+        step = _start(state, state.queue[0])
+        started += step
+        state = _fold(state, step)
+    return started
+
+
+def _start(state: SessionState, task: TaskQueued) -> list[Message]:
+    assert state.head is not None
+    if task.kind == "head_move":
+        return _move_head(state, task)
+    head = state.nodes[state.head]
+    parent = head.parent_id
+    return [
+        TaskStarted(
+            task_id=task.task_id,
+            session_id=task.session_id,
+            kind=task.kind,
+            head_node_id=state.head,
+            head_storage_uri=head.storage_uri,
+            head_parent_node_id=parent,
+            head_parent_storage_uri=state.nodes[parent].storage_uri if parent else None,
+            chat_message_id=task.chat_message_id,
+            text=task.text,
+            recent_messages=state.recent if task.kind == "chat" else (),
+            plan=task.plan,
+            description=task.description,
+        )
+    ]
+
+
+def _move_head(state: SessionState, task: TaskQueued) -> list[Message]:
+    target = task.node_id
+    if target is None or target not in state.nodes:
+        return [
+            TaskFailed(
+                task_id=task.task_id,
+                session_id=task.session_id,
+                code="node_not_found",
+                error=f"node {target} is not a version of this session",
+            )
+        ]
+    moved = [_move(state, target)] if target != state.head else []
+    return [*moved, TaskSucceeded(task_id=task.task_id, session_id=task.session_id, node_id=target)]
+
+
+def _move(state: SessionState, target: UUID) -> HeadMoved:
+    assert state.session_id is not None
+    return HeadMoved(session_id=state.session_id, node_id=target, previous_node_id=state.head)
+
+
+def _toward(state: SessionState, node_id: UUID) -> UUID | None:
+    """The child of `node_id` on the way to the redo target, if there is one."""
+    current = state.forward
+    while current is not None:
+        parent = state.parent_of(current)
+        if parent == node_id:
+            return current
+        current = parent
+    return None
+
+
+def _then_commit(state: SessionState, recorded: list[Message]) -> list[Message]:
+    return recorded + _commit(_fold(state, recorded))
+
+
+def _commit(state: SessionState) -> list[Message]:
+    """Commit the running task's version once its plan, data and profile are all recorded."""
+    active = state.active
+    if active is None or active.plan is None or active.executed is None or active.profile is None:
+        return []
+    executed, profile = active.executed, active.profile
+    parent = state.nodes[executed.parent_node_id]
+    summary = ChangeSummary.between(
+        parent.columns, parent.row_count, executed.columns, executed.row_count
+    )
+    description = active.explanation or active.plan.describe()
+    ids = {"session_id": executed.session_id}
+    committed: list[Message] = [
+        TaskProgressed(task_id=active.task_id, stage="committing", **ids),
+        VersionCommitted(
+            node_id=executed.node_id,
+            parent_id=executed.parent_node_id,
+            storage_uri=executed.storage_uri,
+            content_hash=executed.content_hash,
+            row_count=executed.row_count,
+            column_count=executed.column_count,
+            columns=executed.columns,
+            created_by_message_id=active.chat_message_id,
+            description=description,
+            plan=active.plan,
+            profile_uri=profile.profile_uri,
+            task_id=active.task_id,
+            **ids,
+        ),
+    ]
+    state = _fold(state, committed)
+    done = TaskSucceeded(task_id=active.task_id, node_id=executed.node_id, summary=summary, **ids)
+    reply = f"{description} ({summary.describe()})"
+    return committed + _finish(
+        state, active, [_move(state, executed.node_id), done], reply, node_id=executed.node_id
+    )
+
+
+def _finish(
+    state: SessionState,
+    active: ActiveTask,
+    outcome: list[Message],
+    reply: str,
+    *,
+    node_id: UUID | None = None,
+) -> list[Message]:
+    """The task's outcome, the assistant's reply for a chat task, then the next task started."""
+    events = list(outcome)
+    if active.chat_message_id is not None:
+        assert state.session_id is not None
+        events.insert(
+            len(events) - 1,
+            ChatMessageRecorded(
+                session_id=state.session_id,
+                chat_message_id=uuid5(active.task_id, "reply"),
+                role="assistant",
+                text=reply,
+                node_id=node_id,
+                task_id=active.task_id,
+            ),
+        )
+    return events + _start_next(_fold(state, events))

@@ -1,0 +1,314 @@
+"""The session's task queue: chat, undo/redo, head moves and replays, decided without I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+from uuid import UUID, uuid4, uuid5
+
+from modulardata.contracts.base import Message
+from modulardata.contracts.commands import (
+    CreateSession,
+    MoveHead,
+    ReplayRecipe,
+    SendChatMessage,
+)
+from modulardata.contracts.events import (
+    ChatMessageRecorded,
+    ClarificationRequested,
+    DatasetIngested,
+    DatasetProfiled,
+    HeadMoved,
+    HeadMoveRequested,
+    TaskFailed,
+    TaskNeedsInput,
+    TaskProgressed,
+    TaskQueued,
+    TaskStarted,
+    TaskSucceeded,
+    TransformationExecuted,
+    TransformationFailed,
+    TransformationPlanned,
+    VersionCommitted,
+)
+from modulardata.contracts.operations import DropNulls, Plan, TrimWhitespace
+from modulardata.contracts.values import ColumnSchema
+from modulardata.versioning import domain, sessiontasks
+from modulardata.versioning.domain import SessionState
+
+SESSION = uuid4()
+COLUMNS = (ColumnSchema(name="age", dtype="double"), ColumnSchema(name="name", dtype="string"))
+PLAN = Plan(operations=(DropNulls(columns=("age",)),))
+
+
+class Session:
+    """A session's state, advanced by the events its decisions return."""
+
+    def __init__(self) -> None:
+        self.state = SessionState()
+        self.log: list[Message] = []
+        self.apply(domain.decide_create(self.state, CreateSession(session_id=SESSION, owner="k")))
+        upload = DatasetIngested(
+            session_id=SESSION,
+            node_id=uuid4(),
+            filename="c.csv",
+            upload_uri="u",
+            storage_uri="file:///root.parquet",
+            content_hash="h",
+            row_count=10,
+            column_count=2,
+            columns=COLUMNS,
+        )
+        self.root = upload.node_id
+        self.apply(domain.decide_upload(self.state, upload))
+
+    def apply(self, events: list[Message]) -> list[Message]:
+        for event in events:
+            if not isinstance(event, TaskProgressed):
+                self.state = domain.evolve_session(self.state, event)
+        self.log += events
+        return events
+
+    def send(self, text: str = "drop rows where age is missing") -> tuple[UUID, list[Message]]:
+        task = uuid4()
+        sent = SendChatMessage(session_id=SESSION, chat_message_id=uuid4(), text=text)
+        return task, self.apply(sessiontasks.decide_message(self.state, task, sent))
+
+    def planned(self, task: UUID, undo_first: bool = False) -> list[Message]:
+        active = self.state.active
+        assert active is not None and active.chat_message_id is not None
+        planned = TransformationPlanned(
+            session_id=SESSION,
+            chat_message_id=active.chat_message_id,
+            head_node_id=self.head,
+            undo_first=undo_first,
+            plan=PLAN,
+            code=PLAN.compile(),
+            explanation="Dropped rows where 'age' is missing.",
+            planner="rules",
+        )
+        return self.apply(sessiontasks.decide_planned(self.state, task, planned))
+
+    def executed(self, task: UUID, parent: UUID | None = None) -> list[Message]:
+        executed = TransformationExecuted(
+            session_id=SESSION,
+            parent_node_id=parent or self.head,
+            node_id=uuid5(task, "transformation"),
+            storage_uri=f"file:///{task}.parquet",
+            content_hash="h2",
+            row_count=7,
+            column_count=1,
+            columns=COLUMNS[:1],
+            code=PLAN.compile(),
+        )
+        return self.apply(sessiontasks.decide_executed(self.state, task, executed))
+
+    def profiled(self, task: UUID) -> list[Message]:
+        profiled = DatasetProfiled(
+            session_id=SESSION,
+            node_id=uuid5(task, "transformation"),
+            profile_uri=f"file:///{task}.profile.json",
+            row_count=7,
+            column_count=1,
+            finding_count=0,
+        )
+        return self.apply(sessiontasks.decide_profiled(self.state, task, profiled))
+
+    def complete(self, text: str = "drop rows where age is missing") -> UUID:
+        task, _ = self.send(text)
+        self.planned(task)
+        self.executed(task)
+        self.profiled(task)
+        return uuid5(task, "transformation")
+
+    def undo_redo(self, direction: Literal["undo", "redo"], steps: int = 1) -> list[Message]:
+        task, _ = self.send(f"{direction} that")
+        active = self.state.active
+        assert active is not None and active.chat_message_id is not None
+        request = HeadMoveRequested(
+            session_id=SESSION,
+            chat_message_id=active.chat_message_id,
+            direction=direction,
+            steps=steps,
+        )
+        return self.apply(sessiontasks.decide_undo_redo(self.state, task, request))
+
+    @property
+    def head(self) -> UUID:
+        assert self.state.head is not None
+        return self.state.head
+
+
+def _types(events: list[Message]) -> list[type]:
+    return [type(e) for e in events]
+
+
+def test_a_message_is_recorded_and_started_against_the_head() -> None:
+    session = Session()
+    task, events = session.send()
+    assert _types(events) == [ChatMessageRecorded, TaskQueued, TaskStarted]
+    started = events[-1]
+    assert isinstance(started, TaskStarted)
+    assert started.task_id == task
+    assert started.head_node_id == session.root
+    assert started.head_storage_uri == "file:///root.parquet"
+    assert started.head_parent_node_id is None
+
+
+def test_the_version_is_committed_once_plan_data_and_profile_are_in_whatever_their_order() -> None:
+    for order in (
+        ("planned", "executed", "profiled"),
+        ("executed", "profiled", "planned"),
+        ("executed", "planned", "profiled"),
+    ):
+        session = Session()
+        task, _ = session.send()
+        steps: dict[str, Callable[[UUID], list[Message]]] = {
+            "planned": session.planned,
+            "executed": session.executed,
+            "profiled": session.profiled,
+        }
+        names = list(order)
+        for name in names[:-1]:
+            assert not any(isinstance(e, VersionCommitted) for e in steps[name](task))
+        last = steps[names[-1]](task)
+        assert _types(last)[-5:] == [
+            TaskProgressed,
+            VersionCommitted,
+            HeadMoved,
+            ChatMessageRecorded,
+            TaskSucceeded,
+        ]
+        committed = next(e for e in last if isinstance(e, VersionCommitted))
+        assert committed.parent_id == session.root
+        assert committed.plan == PLAN
+        assert committed.profile_uri == f"file:///{task}.profile.json"
+        assert committed.task_id == task
+        succeeded = last[-1]
+        assert isinstance(succeeded, TaskSucceeded) and succeeded.summary is not None
+        assert succeeded.summary.rows_before == 10 and succeeded.summary.rows_after == 7
+        assert succeeded.summary.columns_removed == ("name",)
+        assert session.head == committed.node_id
+        assert session.state.active is None
+
+
+def test_messages_sent_together_run_one_after_the_other_on_the_latest_head() -> None:
+    session = Session()
+    first, _ = session.send("first")
+    second, events = session.send("second")
+    assert not any(isinstance(e, TaskStarted) for e in events)
+    session.planned(first)
+    session.executed(first)
+    finished = session.profiled(first)
+    started = finished[-1]
+    assert isinstance(started, TaskStarted) and started.task_id == second
+    assert started.head_node_id == uuid5(first, "transformation")
+    assert [turn.text for turn in started.recent_messages][0] == "first"
+    assert started.recent_messages[-1].plan == PLAN
+
+
+def test_results_of_another_task_are_ignored() -> None:
+    session = Session()
+    session.send()
+    assert session.executed(uuid4()) == []
+    assert session.profiled(uuid4()) == []
+
+
+def test_undo_moves_back_and_redo_forward_again() -> None:
+    session = Session()
+    first = session.complete("one")
+    second = session.complete("two")
+    undone = session.undo_redo("undo")
+    assert _types(undone)[:3] == [HeadMoved, ChatMessageRecorded, TaskSucceeded]
+    assert session.head == first
+    session.undo_redo("undo")
+    assert session.head == session.root
+    session.undo_redo("redo", steps=2)
+    assert session.head == second
+
+
+def test_nothing_to_undo_fails_the_task_with_a_reply() -> None:
+    session = Session()
+    events = session.undo_redo("undo")
+    assert _types(events) == [ChatMessageRecorded, TaskFailed]
+    failed = events[-1]
+    assert isinstance(failed, TaskFailed) and failed.code == "nothing_to_undo"
+    assert session.head == session.root
+    assert _types(session.undo_redo("redo")) == [ChatMessageRecorded, TaskFailed]
+
+
+def test_a_message_after_an_undo_branches_and_ends_redo() -> None:
+    session = Session()
+    first = session.complete("one")
+    session.complete("two")
+    session.undo_redo("undo")
+    branch = session.complete("three")
+    assert session.state.nodes[branch].parent_id == first
+    assert session.state.forward is None
+    assert _types(session.undo_redo("redo"))[-1] is TaskFailed
+
+
+def test_a_head_move_goes_to_any_node_and_refuses_unknown_ones() -> None:
+    session = Session()
+    first = session.complete("one")
+    task = uuid4()
+    moved = session.apply(
+        sessiontasks.decide_head_move(
+            session.state, task, MoveHead(session_id=SESSION, node_id=session.root)
+        )
+    )
+    assert _types(moved) == [TaskQueued, HeadMoved, TaskSucceeded]
+    assert session.head == session.root
+    assert session.state.forward == first
+    unknown = sessiontasks.decide_head_move(
+        session.state, uuid4(), MoveHead(session_id=SESSION, node_id=uuid4())
+    )
+    failed = unknown[-1]
+    assert isinstance(failed, TaskFailed) and failed.code == "node_not_found"
+
+
+def test_a_failed_transformation_ends_the_task_without_a_version() -> None:
+    session = Session()
+    task, _ = session.send()
+    failed = TransformationFailed(
+        session_id=SESSION, parent_node_id=session.root, code="x", error="line 1: boom"
+    )
+    events = session.apply(sessiontasks.decide_failed(session.state, task, failed))
+    assert _types(events) == [ChatMessageRecorded, TaskFailed]
+    assert "boom" in events[0].text  # type: ignore[attr-defined]
+    assert session.head == session.root and session.state.active is None
+
+
+def test_a_clarification_asks_and_frees_the_queue() -> None:
+    session = Session()
+    task, _ = session.send("make it better")
+    second, _ = session.send("drop rows where age is missing")
+    active = session.state.active
+    assert active is not None and active.chat_message_id is not None
+    asked = ClarificationRequested(
+        session_id=SESSION,
+        chat_message_id=active.chat_message_id,
+        question="What should change?",
+        reason="not_understood",
+    )
+    events = session.apply(sessiontasks.decide_clarification(session.state, task, asked))
+    assert _types(events) == [ChatMessageRecorded, TaskNeedsInput, TaskStarted]
+    assert session.state.active is not None and session.state.active.task_id == second
+
+
+def test_a_replay_starts_with_its_plan_and_commits_without_a_chat_message() -> None:
+    session = Session()
+    task = uuid4()
+    plan = Plan(operations=(TrimWhitespace(columns=("name",)), DropNulls(columns=("age",))))
+    replay = ReplayRecipe(session_id=SESSION, plan=plan, description="Replayed a recipe")
+    started = session.apply(sessiontasks.decide_replay(session.state, task, replay))[-1]
+    assert isinstance(started, TaskStarted) and started.plan == plan
+    session.executed(task)
+    done = session.profiled(task)
+    assert _types(done) == [
+        DatasetProfiled,
+        TaskProgressed,
+        VersionCommitted,
+        HeadMoved,
+        TaskSucceeded,
+    ]
