@@ -19,7 +19,7 @@ from modulardata.agents.main import build_planner, create_app, create_broker
 from modulardata.agents.outcomes import Planned
 from modulardata.agents.rules import RulePlanner
 from modulardata.contracts import topics
-from modulardata.contracts.commands import ChatRequested, ChatTurn
+from modulardata.contracts.commands import ChatRequested, ChatTurn, ExecuteTransformation
 from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.events import (
     ClarificationRequested,
@@ -45,6 +45,7 @@ class Agents:
         self.broker: KafkaBroker = create_broker(self.settings, planner)
         self.bus = Bus(self.broker, self.settings)
         self.events: list[Envelope] = []
+        self.commands: list[Envelope] = []
         source = tmp_path / "head.parquet"
         load_customers().to_parquet(source)
         self.head_uri = self.storage.put_file("sessions/s/nodes/n.parquet", source)
@@ -53,7 +54,13 @@ class Agents:
         async def collect(body: dict[str, Any]) -> None:
             self.events.append(Envelope.model_validate(body))
 
-    def request(self, text: str, history: tuple[ChatTurn, ...] = ()) -> Envelope:
+        @self.broker.subscriber(self.bus.topic(topics.EXECUTOR_COMMANDS))
+        async def collect_commands(body: dict[str, Any]) -> None:
+            self.commands.append(Envelope.model_validate(body))
+
+    def request(
+        self, text: str, history: tuple[ChatTurn, ...] = (), *, parent: bool = True
+    ) -> Envelope:
         session = uuid4()
         command = ChatRequested(
             session_id=session,
@@ -61,6 +68,8 @@ class Agents:
             text=text,
             head_node_id=uuid4(),
             head_storage_uri=self.head_uri,
+            head_parent_node_id=uuid4() if parent else None,
+            head_parent_storage_uri="file:///parent.parquet" if parent else None,
             recent_messages=history,
         )
         return Envelope.wrap(command, session_id=session, correlation_id=uuid4())
@@ -92,6 +101,11 @@ async def test_a_request_the_rules_understand_becomes_a_plan(agents: Agents) -> 
     assert planned.code == 'df = df.dropna(subset=["age"])' == planned.plan.compile()
     assert str(planned.head_node_id) == command.payload["head_node_id"]
     assert planned.explanation == "Drop rows with a missing value in 'age'."
+    [execute] = [envelope.open() for envelope in agents.commands]
+    assert isinstance(execute, ExecuteTransformation)
+    assert str(execute.parent_node_id) == command.payload["head_node_id"]
+    assert execute.parent_storage_uri == agents.head_uri and execute.code == planned.code
+    assert execute.chat_message_id == planned.chat_message_id
     for envelope in agents.events:
         assert (envelope.correlation_id, envelope.causation_id) == (
             command.correlation_id,
@@ -115,6 +129,19 @@ async def test_instead_replaces_the_last_change(agents: Agents) -> None:
     _, planned = await agents.send(agents.request("no, the city column instead", history))
     assert isinstance(planned, TransformationPlanned)
     assert planned.undo_first and planned.code == 'df = df.drop(columns=["city"])'
+    [execute] = [envelope.open() for envelope in agents.commands]
+    assert isinstance(execute, ExecuteTransformation)
+    assert execute.parent_storage_uri == "file:///parent.parquet"
+
+
+async def test_instead_with_no_earlier_change_is_answered_with_a_question(agents: Agents) -> None:
+    earlier = RulePlanner().plan("drop the email column", describe_columns(load_customers()))
+    assert isinstance(earlier, Planned)
+    history = (ChatTurn(role="assistant", text=earlier.explanation, plan=earlier.plan),)
+    request = agents.request("no, the city column instead", history, parent=False)
+    _, answer = await agents.send(request)
+    assert isinstance(answer, ClarificationRequested) and answer.reason == "failed"
+    assert agents.commands == []
 
 
 async def test_an_ambiguous_request_gets_a_question(agents: Agents) -> None:

@@ -1,4 +1,5 @@
-"""Kafka handler: open the chat request, plan it, publish progress and what came of it."""
+"""Kafka handler: open the chat request, plan it, publish progress and what came of it (and,
+for a plan, the command that runs it)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from modulardata.agents.domain import ChatPlanner
 from modulardata.agents.outcomes import Clarification, HeadMove, Outcome, Planned
 from modulardata.contracts import topics
 from modulardata.contracts.base import Message
-from modulardata.contracts.commands import ChatRequested
+from modulardata.contracts.commands import ChatRequested, ExecuteTransformation
 from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.events import (
     ClarificationRequested,
@@ -60,7 +61,8 @@ def chat_handler(
             # A bug must not leave the user waiting forever: answer, keep the trace in the logs.
             log.exception("unexpected failure planning %r", command.text)
             outcome = Clarification("Something went wrong while planning that.", "failed")
-        await bus.publish(envelope.reply(_message(command, outcome)), topics.AGENTS_EVENTS)
+        for message, topic in _messages(command, outcome):
+            await bus.publish(envelope.reply(message), topic)
 
     return handle
 
@@ -104,18 +106,38 @@ class _Progress:
             await publisher
 
 
-def _message(command: ChatRequested, outcome: Outcome) -> Message:
+def _messages(command: ChatRequested, outcome: Outcome) -> list[tuple[Message, str]]:
+    """What to publish: the answer on the agents' events, and for a plan the command to run it
+    on the head (or, to replace the last change, on the head's parent)."""
     ids = {"session_id": command.session_id, "chat_message_id": command.chat_message_id}
     if isinstance(outcome, Planned):
-        return TransformationPlanned(
-            **ids,
-            head_node_id=command.head_node_id,
-            undo_first=outcome.undo_first,
-            plan=outcome.plan,
-            code=outcome.plan.compile(),
-            explanation=outcome.explanation,
-            planner=outcome.planner,
+        parent = (
+            (command.head_parent_node_id, command.head_parent_storage_uri)
+            if outcome.undo_first
+            else (command.head_node_id, command.head_storage_uri)
         )
+        if parent[0] is None or parent[1] is None:
+            outcome = Clarification("There is no earlier change to replace.", "failed")
+        else:
+            planned = TransformationPlanned(
+                **ids,
+                head_node_id=command.head_node_id,
+                undo_first=outcome.undo_first,
+                plan=outcome.plan,
+                code=outcome.plan.compile(),
+                explanation=outcome.explanation,
+                planner=outcome.planner,
+            )
+            execute = ExecuteTransformation(
+                **ids,
+                parent_node_id=parent[0],
+                parent_storage_uri=parent[1],
+                code=planned.code,
+            )
+            return [(planned, topics.AGENTS_EVENTS), (execute, topics.EXECUTOR_COMMANDS)]
     if isinstance(outcome, HeadMove):
-        return HeadMoveRequested(**ids, direction=outcome.direction, steps=outcome.steps)
-    return ClarificationRequested(**ids, question=outcome.question, reason=outcome.reason)
+        move = HeadMoveRequested(**ids, direction=outcome.direction, steps=outcome.steps)
+        return [(move, topics.AGENTS_EVENTS)]
+    assert isinstance(outcome, Clarification)
+    question = ClarificationRequested(**ids, question=outcome.question, reason=outcome.reason)
+    return [(question, topics.AGENTS_EVENTS)]
