@@ -21,7 +21,8 @@ from modulardata.contracts.events import (
     DatasetProfiled,
     IngestionFailed,
     TaskProgressed,
-    VersionCommitted,
+    TransformationExecuted,
+    TransformationFailed,
 )
 from modulardata.messaging.bus import Bus
 from modulardata.profiler.config import ProfilerSettings
@@ -183,62 +184,67 @@ async def test_an_unexpected_failure_fails_the_task(
     assert profiler.dead == []
 
 
-def _committed(profiler: Profiler, tmp_path: Path, data: bytes) -> Envelope:
-    """A VersionCommitted event for a version stored the way the executor would store it."""
+def _executed(profiler: Profiler, tmp_path: Path, data: bytes) -> Envelope:
+    """A TransformationExecuted event for a version stored the way the executor stores it."""
     session, node = uuid4(), uuid4()
     source = tmp_path / "made.parquet"
     source.write_bytes(data)
     uri = profiler.storage.put_file(version_key(session, node), source)
-    event = VersionCommitted(
+    event = TransformationExecuted(
         session_id=session,
+        parent_node_id=uuid4(),
         node_id=node,
-        parent_id=uuid4(),
         storage_uri=uri,
         content_hash="0" * 64,
         row_count=0,
         column_count=0,
         columns=(),
-        description="made by a transformation",
+        code="df = df",
     )
     return Envelope.wrap(event, session_id=session, correlation_id=uuid4())
 
 
-async def test_a_committed_version_without_a_profile_is_profiled_once(
+async def test_an_executed_version_is_profiled_and_a_repeat_reuses_the_profile(
     profiler: Profiler, tmp_path: Path
 ) -> None:
     table = pa.table({"city": ["Oslo", "oslo", "Lima", None]})
     buffer = pa.BufferOutputStream()
     pq.write_table(table, buffer)
-    committed = _committed(profiler, tmp_path, buffer.getvalue().to_pybytes())
+    executed = _executed(profiler, tmp_path, buffer.getvalue().to_pybytes())
     async with TestKafkaBroker(profiler.broker):
-        await profiler.bus.publish(committed, topics.EVENTS)
-        await profiler.bus.publish(committed, topics.EVENTS)
+        await profiler.bus.publish(executed, topics.EXECUTOR_EVENTS)
+        await profiler.bus.publish(executed, topics.EXECUTOR_EVENTS)
 
-    first, again = profiler.opened()
+    progress, first, _, again = profiler.opened()
+    assert progress == TaskProgressed(
+        task_id=executed.correlation_id, session_id=executed.session_id, stage="profiling"
+    )
     assert isinstance(first, DatasetProfiled)
     assert first == again
-    assert profiler.events[0].message_id == profiler.events[1].message_id
-    assert profiler.events[0].causation_id == committed.message_id
+    assert profiler.events[1].message_id == profiler.events[3].message_id
+    assert profiler.events[1].causation_id == executed.message_id
     profile = load_profile(profiler.storage, first.profile_uri)
     assert profile.source is None
     assert (profile.row_count, profile.columns[0].null_count) == (4, 1)
     assert {f.kind for f in profile.findings} >= {"case_variants", "missing_values"}
 
 
-async def test_other_events_and_versions_without_data_are_ignored(
+async def test_a_version_without_data_fails_its_transformation(
     profiler: Profiler, tmp_path: Path
 ) -> None:
-    committed = _committed(profiler, tmp_path, b"")
-    profiler.storage.delete(committed.payload["storage_uri"])
-    created = Envelope.wrap(
-        TaskProgressed(task_id=uuid4(), session_id=uuid4(), stage="ingesting"),
+    executed = _executed(profiler, tmp_path, b"")
+    profiler.storage.delete(executed.payload["storage_uri"])
+    other = Envelope.wrap(
+        TaskProgressed(task_id=uuid4(), session_id=uuid4(), stage="executing"),
         session_id=uuid4(),
         correlation_id=uuid4(),
     )
     async with TestKafkaBroker(profiler.broker):
-        await profiler.bus.publish(committed, topics.EVENTS)
-        await profiler.bus.publish(created, topics.EVENTS)
-    assert profiler.events == []
+        await profiler.bus.publish(executed, topics.EXECUTOR_EVENTS)
+        await profiler.bus.publish(other, topics.EXECUTOR_EVENTS)
+    _, failed = profiler.opened()
+    assert isinstance(failed, TransformationFailed)
+    assert "missing" in failed.error
     assert profiler.dead == []
 
 

@@ -11,7 +11,12 @@ from modulardata.contracts import topics
 from modulardata.contracts.base import Message
 from modulardata.contracts.commands import IngestDataset
 from modulardata.contracts.envelope import Envelope
-from modulardata.contracts.events import IngestionFailed, TaskProgressed, VersionCommitted
+from modulardata.contracts.events import (
+    IngestionFailed,
+    TaskProgressed,
+    TransformationExecuted,
+    TransformationFailed,
+)
 from modulardata.messaging.bus import Bus, Handler
 from modulardata.profiler.exceptions import IngestionError
 from modulardata.profiler.ingest import IngestLimits
@@ -61,21 +66,45 @@ def ingest_handler(bus: Bus, storage: ObjectStorage, *, limits: IngestLimits) ->
 
 
 def version_handler(bus: Bus, storage: ObjectStorage) -> Handler:
-    """Handle `VersionCommitted` from the log: profile the version unless it already is."""
+    """Handle `TransformationExecuted`: progress, then the new version's `DatasetProfiled`.
+
+    A version that cannot be profiled fails its transformation, so its task ends with a reason.
+    """
 
     async def handle(envelope: Envelope) -> None:
-        if envelope.type != VersionCommitted.TYPE:
+        if envelope.type != TransformationExecuted.TYPE:
             return
         version = envelope.open()
-        assert isinstance(version, VersionCommitted)
+        assert isinstance(version, TransformationExecuted)
+        progress = TaskProgressed(
+            task_id=envelope.correlation_id, session_id=version.session_id, stage="profiling"
+        )
+        await bus.publish(envelope.reply(progress), topics.PROFILER_EVENTS)
+        outcome: Message
         try:
-            done = await asyncio.to_thread(profile_version, storage, version)
+            outcome = await asyncio.to_thread(profile_version, storage, version)
         except ObjectNotFound:
-            log.warning("version %s has no data in storage; not profiled", version.node_id)
-            return
-        await bus.publish(envelope.reply(done), topics.PROFILER_EVENTS)
+            log.warning("version %s has no data in storage", version.node_id)
+            outcome = _unprofiled(version, "the new version's data is missing from storage")
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception:
+            log.exception("unexpected failure profiling version %s", version.node_id)
+            reason = "the new version could not be profiled because of an internal error"
+            outcome = _unprofiled(version, reason)
+        await bus.publish(envelope.reply(outcome), topics.PROFILER_EVENTS)
 
     return handle
+
+
+def _unprofiled(version: TransformationExecuted, reason: str) -> TransformationFailed:
+    return TransformationFailed(
+        session_id=version.session_id,
+        parent_node_id=version.parent_node_id,
+        code=version.code,
+        error=reason,
+        chat_message_id=version.chat_message_id,
+    )
 
 
 def _failed(command: IngestDataset, code: str, reason: str) -> IngestionFailed:

@@ -23,7 +23,7 @@ def create_broker(settings: ProfilerSettings) -> KafkaBroker:
     uploads = ingest_handler(bus, storage, limits=settings.limits)
     bus.subscribe(topics.PROFILER_COMMANDS, GROUP_ID, uploads, transient=TRANSIENT_ERRORS)
     versions = version_handler(bus, storage)
-    bus.subscribe(topics.EVENTS, VERSIONS_GROUP_ID, versions, transient=TRANSIENT_ERRORS)
+    bus.subscribe(topics.EXECUTOR_EVENTS, VERSIONS_GROUP_ID, versions, transient=TRANSIENT_ERRORS)
     return broker
 
 

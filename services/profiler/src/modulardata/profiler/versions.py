@@ -1,16 +1,16 @@
-"""Profiling a committed version that has no profile yet (a transformation's result)."""
+"""Profiling a transformation's new version before it is committed."""
 
 from __future__ import annotations
 
 import pyarrow.parquet as pq
 
-from modulardata.contracts.events import DatasetProfiled, VersionCommitted
+from modulardata.contracts.events import DatasetProfiled, TransformationExecuted
 from modulardata.profiler.profile import generate_profile
 from modulardata.profiler.profiles import load_profile, profile_key, profiled, store_profile
 from modulardata.storage import ObjectStorage
 
 
-def profile_version(storage: ObjectStorage, version: VersionCommitted) -> DatasetProfiled:
+def profile_version(storage: ObjectStorage, version: TransformationExecuted) -> DatasetProfiled:
     """The version's profile, made and stored unless it already is (then it is only read)."""
     key = profile_key(version.session_id, version.node_id)
     uri = storage.uri_for(key)
