@@ -64,7 +64,7 @@ def wait_task(client: httpx.Client, task_id: str, timeout_s: float = 60) -> dict
         if response.status_code == 404:  # not recorded yet (sent straight to Kafka)
             return None
         body: dict[str, Any] = response.json()
-        return body if body["status"] in {"succeeded", "failed"} else None
+        return body if body["status"] in {"succeeded", "failed", "needs_input"} else None
 
     result: dict[str, Any] = wait_for(finished, timeout_s=timeout_s, what=f"task {task_id}")
     return result

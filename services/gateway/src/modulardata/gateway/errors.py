@@ -16,6 +16,7 @@ from starlette.requests import ClientDisconnect
 
 from modulardata.gateway.exceptions import (
     BadUpload,
+    Conflict,
     GatewayError,
     MissingFilePart,
     NotFound,
@@ -37,6 +38,7 @@ STATUS: dict[type[GatewayError], int] = {
     UploadTooLarge: 413,
     UnsupportedMediaType: 415,
     Unavailable: 503,
+    Conflict: 409,
     UploadRejected: 422,
 }
 

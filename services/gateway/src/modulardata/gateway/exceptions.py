@@ -66,3 +66,9 @@ class Unavailable(GatewayError):
     """A backing service (Kafka, PostgreSQL, storage) cannot be reached right now."""
 
     code = "unavailable"
+
+
+class Conflict(GatewayError):
+    """The request does not fit the resource's current state (e.g. chat before any upload)."""
+
+    code = "conflict"

@@ -12,7 +12,16 @@ from modulardata.gateway.config import GatewaySettings
 from modulardata.gateway.deps import Resources, bearer_scheme
 from modulardata.gateway.errors import install_error_handlers
 from modulardata.gateway.keys import register_api_key
-from modulardata.gateway.routes import data, datasets, health, profiles, sessions, tasks
+from modulardata.gateway.routes import (
+    chat,
+    data,
+    datasets,
+    health,
+    profiles,
+    recipes,
+    sessions,
+    tasks,
+)
 from modulardata.gateway.schemas import ErrorBody
 from modulardata.gateway.tables import create_tables
 from modulardata.messaging.bus import Bus, make_broker
@@ -60,6 +69,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.resources = resources
     install_error_handlers(app)
     app.include_router(health.router)
-    for module in (sessions, datasets, tasks, data, profiles):
+    for module in (sessions, datasets, chat, tasks, data, profiles, recipes):
         app.include_router(module.router, dependencies=[Depends(bearer_scheme)])
     return app

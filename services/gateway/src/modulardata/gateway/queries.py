@@ -22,6 +22,9 @@ from modulardata.versioning.readmodels import (
     TaskView,
 )
 
+FINISHED = ("succeeded", "failed", "needs_input")
+"""Statuses a task ends in."""
+
 
 @dataclass(frozen=True)
 class OwnedTask:
@@ -116,9 +119,7 @@ async def wait_for_task(
     while True:
         async with AsyncSession(engine) as session:
             view = await session.get(TaskView, task_id)
-        if (view is not None and view.status in ("succeeded", "failed")) or (
-            loop.time() >= deadline
-        ):
+        if (view is not None and view.status in FINISHED) or (loop.time() >= deadline):
             return view
         await asyncio.sleep(poll_s)
 

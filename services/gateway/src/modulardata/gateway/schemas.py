@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from modulardata.contracts.values import ColumnSchema
+from modulardata.contracts.values import ChangeSummary, ColumnSchema
 from modulardata.gateway.queries import History, OwnedTask
 from modulardata.versioning.readmodels import SessionView
 
@@ -69,7 +69,7 @@ class SessionPendingResponse(BaseModel):
     status: Literal["pending"] = "pending"
 
 
-TaskStatus = Literal["queued", "running", "succeeded", "failed"]
+TaskStatus = Literal["queued", "running", "succeeded", "failed", "needs_input"]
 
 
 class TaskAcceptedResponse(BaseModel):
@@ -82,9 +82,20 @@ class TaskAcceptedResponse(BaseModel):
 
 
 class TaskResult(BaseModel):
-    """What a task produced."""
+    """What a finished task produced."""
 
-    node_id: UUID = Field(description="The version node the task made.")
+    node_id: UUID | None = Field(
+        description="The version made (or, for a head move or undo, the new head)."
+    )
+    plan: dict[str, Any] | None = Field(
+        default=None, description="The operations applied, as a Plan: {operations: [...]}."
+    )
+    code: str | None = Field(default=None, description="The pandas code that ran.")
+    explanation: str | None = Field(default=None, description="What was done, in one line.")
+    summary: ChangeSummary | None = Field(
+        default=None, description="Rows and columns before and after."
+    )
+    message: str | None = Field(default=None, description="The assistant's reply in the chat.")
 
 
 class TaskResponse(BaseModel):
@@ -92,24 +103,34 @@ class TaskResponse(BaseModel):
 
     task_id: UUID
     session_id: UUID
-    kind: str = Field(description="What the task does, e.g. 'upload'.")
+    kind: str = Field(description="What the task does: upload, chat, head_move or replay.")
     status: TaskStatus
-    stage: str = Field(description="The latest stage reached, e.g. 'queued', 'ingesting'.")
-    events: list[dict[str, Any]] = Field(description="Stages reached, oldest first.")
-    result: TaskResult | None
-    error: ErrorDetail | None
+    stage: str = Field(
+        description="The latest stage reached: queued, ingesting, thinking, generating_code, "
+        "testing, executing, profiling, committing, then succeeded, failed or needs_input."
+    )
+    events: list[dict[str, Any]] = Field(description="Stages reached, with their times.")
+    result: TaskResult | None = Field(description="Set once the task succeeded.")
+    question: str | None = Field(
+        default=None, description="For needs_input: what the user is asked; reply with a message."
+    )
+    error: ErrorDetail | None = Field(description="Set when the task failed.")
     created_at: datetime
     updated_at: datetime
+
+    @property
+    def finished(self) -> bool:
+        """Whether the task has reached its final status."""
+        return self.status in ("succeeded", "failed", "needs_input")
 
     @classmethod
     def of(cls, task: OwnedTask) -> TaskResponse:
         """The response for a task: queued until the read model knows it."""
         view = task.view
+        common = {"task_id": task.task_id, "session_id": task.session_id, "kind": task.kind}
         if view is None:
             return cls(
-                task_id=task.task_id,
-                session_id=task.session_id,
-                kind=task.kind,
+                **common,
                 status="queued",
                 stage="queued",
                 events=[],
@@ -118,20 +139,31 @@ class TaskResponse(BaseModel):
                 created_at=task.created_at,
                 updated_at=task.created_at,
             )
-        failed = view.status == "failed"
+        result = (
+            TaskResult(
+                node_id=view.node_id,
+                plan=view.plan,
+                code=view.code,
+                explanation=view.explanation,
+                summary=ChangeSummary.model_validate(view.summary) if view.summary else None,
+                message=view.reply,
+            )
+            if view.status == "succeeded"
+            else None
+        )
+        error = (
+            ErrorDetail(code=view.error_code or "task_failed", message=view.error or "")
+            if view.status == "failed"
+            else None
+        )
         return cls(
-            task_id=task.task_id,
-            session_id=task.session_id,
-            kind=task.kind,
+            **common,
             status=cast(TaskStatus, view.status),
             stage=view.stage,
             events=view.events,
-            result=TaskResult(node_id=view.node_id) if view.node_id else None,
-            error=(
-                ErrorDetail(code=view.error_code or "task_failed", message=view.error or "")
-                if failed
-                else None
-            ),
+            result=result,
+            question=view.question,
+            error=error,
             created_at=task.created_at,
             updated_at=view.updated_at,
         )
@@ -189,7 +221,8 @@ class MessageResponse(BaseModel):
     chat_message_id: UUID
     role: str
     text: str
-    node_id: UUID | None
+    node_id: UUID | None = Field(description="The version the message led to, if any.")
+    task_id: UUID | None = Field(description="The task that answered it (or it answers).")
     created_at: datetime
 
 
@@ -227,6 +260,7 @@ class HistoryResponse(BaseModel):
                 role=message.role,
                 text=message.text,
                 node_id=message.node_id,
+                task_id=message.task_id,
                 created_at=message.created_at,
             )
             for message in history.messages

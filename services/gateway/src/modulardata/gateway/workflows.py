@@ -12,6 +12,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from modulardata.contracts import topics
+from modulardata.contracts.base import Message
 from modulardata.contracts.commands import CreateSession, IngestDataset
 from modulardata.contracts.envelope import Envelope
 from modulardata.gateway.exceptions import Unavailable
@@ -57,28 +58,48 @@ async def accept_upload(
         byte_size=upload.byte_size,
         content_hash=upload.content_hash,
     )
-    envelope = Envelope.wrap(command, session_id=session_id, correlation_id=task_id)
+    accepted = AcceptedTask(
+        task_id=task_id, session_id=session_id, owner=owner, kind="upload", filename=upload.filename
+    )
     try:
-        async with AsyncSession(engine) as session:
-            session.add(
-                AcceptedTask(
-                    task_id=task_id,
-                    session_id=session_id,
-                    owner=owner,
-                    kind="upload",
-                    filename=upload.filename,
-                )
-            )
-            await session.commit()
-        try:
-            await _publish(bus, envelope, topics.PROFILER_COMMANDS)
-        except Unavailable:
-            async with engine.begin() as conn:
-                statement = delete(AcceptedTask).where(col(AcceptedTask.task_id) == task_id)
-                await conn.execute(statement)
-            raise
+        await accept_task(engine, bus, accepted, command, topics.PROFILER_COMMANDS)
     except Exception:
         await asyncio.to_thread(storage.delete, upload.uri)
+        raise
+
+
+async def accept_session_task(
+    engine: AsyncEngine,
+    bus: Bus,
+    *,
+    owner: str,
+    session_id: UUID,
+    kind: str,
+    command: Message,
+) -> UUID:
+    """Record a task of the session's queue (chat, head move, replay) and hand it to versioning;
+    returns the task id."""
+    task_id = uuid4()
+    accepted = AcceptedTask(task_id=task_id, session_id=session_id, owner=owner, kind=kind)
+    await accept_task(engine, bus, accepted, command, topics.VERSIONING_COMMANDS)
+    return task_id
+
+
+async def accept_task(
+    engine: AsyncEngine, bus: Bus, accepted: AcceptedTask, command: Message, base_topic: str
+) -> None:
+    """Record the task, then publish its command; if publishing fails, the record goes too."""
+    task_id = accepted.task_id
+    envelope = Envelope.wrap(command, session_id=accepted.session_id, correlation_id=task_id)
+    async with AsyncSession(engine) as session:
+        session.add(accepted)
+        await session.commit()
+    try:
+        await _publish(bus, envelope, base_topic)
+    except Unavailable:
+        async with engine.begin() as conn:
+            statement = delete(AcceptedTask).where(col(AcceptedTask.task_id) == task_id)
+            await conn.execute(statement)
         raise
 
 

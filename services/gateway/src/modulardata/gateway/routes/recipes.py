@@ -1,4 +1,5 @@
-"""A version's recipe: the JSON to replay it elsewhere, or a script that rebuilds it."""
+"""A version's recipe: the JSON to replay it elsewhere, or a script that rebuilds it; and
+replaying a recipe on a session."""
 
 from __future__ import annotations
 
@@ -6,14 +7,18 @@ import asyncio
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict
 
-from modulardata.gateway.deps import EngineDep, SessionDep, StorageDep, parse_id
-from modulardata.gateway.errors import error_response
-from modulardata.gateway.exceptions import NotFound
+from modulardata.contracts.commands import ReplayRecipe
+from modulardata.contracts.operations import Plan
+from modulardata.gateway import workflows
+from modulardata.gateway.deps import BusDep, EngineDep, OwnerDep, SessionDep, StorageDep, parse_id
+from modulardata.gateway.exceptions import Conflict, NotFound
 from modulardata.gateway.lineage import lineage
 from modulardata.gateway.recipes import Recipe, RecipeError, build_recipe, render_python
-from modulardata.gateway.schemas import ErrorBody
+from modulardata.gateway.routes.chat import require_dataset
+from modulardata.gateway.schemas import ErrorBody, TaskAcceptedResponse
 from modulardata.profiler.profiles import load_profile
 from modulardata.storage import ObjectNotFound
 
@@ -49,9 +54,9 @@ async def get_recipe(
     path = await lineage(engine, session.session_id, parse_id(node_id, "node"))
     root = path.nodes[0]
     if root.profile_uri is None:
-        return _conflict(
-            "profile_not_ready",
+        raise Conflict(
             f"the upload of node {root.node_id} is still being profiled; try again shortly",
+            code="profile_not_ready",
         )
     try:
         profile = await asyncio.to_thread(load_profile, storage, root.profile_uri)
@@ -62,7 +67,7 @@ async def get_recipe(
     try:
         recipe = build_recipe(path.nodes, profile, path.messages)
     except RecipeError as exc:
-        return _conflict("recipe_unavailable", str(exc))
+        raise Conflict(str(exc), code="recipe_unavailable") from None
     if format == "python":
         return Response(
             render_python(recipe),
@@ -72,6 +77,42 @@ async def get_recipe(
     return recipe
 
 
-def _conflict(code: str, message: str) -> JSONResponse:
-    # 409 has no gateway exception yet; this answers in the same error shape errors.py uses.
-    return error_response(409, code, message)
+class ReplayRequest(BaseModel):
+    """A recipe to replay, exactly as GET .../recipe?format=json returned it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    recipe: Recipe
+
+
+@router.post(
+    "/{session_id}/replay",
+    status_code=202,
+    responses={status: {"model": ErrorBody} for status in (404, 409, 422, 503)},
+)
+async def replay_recipe(
+    body: ReplayRequest,
+    session: SessionDep,
+    owner: OwnerDep,
+    engine: EngineDep,
+    bus: BusDep,
+    response: Response,
+) -> TaskAcceptedResponse:
+    """Apply a recipe's steps (from GET .../recipe?format=json, of any session) to this
+    session's head, as one new version; follow the task at GET /v1/tasks/{task_id}."""
+    require_dataset(session)
+    steps = body.recipe.steps
+    if not steps:
+        raise Conflict("the recipe has no steps to replay", code="empty_recipe")
+    plan = Plan(operations=tuple(op for step in steps for op in step.plan.operations))
+    count = "1 step" if len(steps) == 1 else f"{len(steps)} steps"
+    command = ReplayRecipe(
+        session_id=session.session_id,
+        plan=plan,
+        description=f"Replayed a recipe ({count}): {plan.describe()}"[:2000],
+    )
+    task_id = await workflows.accept_session_task(
+        engine, bus, owner=owner, session_id=session.session_id, kind="replay", command=command
+    )
+    response.headers["Location"] = f"/v1/tasks/{task_id}"
+    return TaskAcceptedResponse(task_id=task_id, session_id=session.session_id, status="queued")

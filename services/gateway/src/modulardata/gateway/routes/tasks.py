@@ -1,16 +1,57 @@
-"""Following a task from acceptance to its result."""
+"""Following a task from acceptance to its result: by polling, or as a Server-Sent Events stream."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
+import json
+from collections.abc import AsyncIterator
 
-from modulardata.gateway.deps import TaskDep
+from fastapi import APIRouter
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from modulardata.gateway import queries
+from modulardata.gateway.deps import EngineDep, OwnerDep, TaskDep
 from modulardata.gateway.schemas import ErrorBody, TaskResponse
 
 router = APIRouter(prefix="/v1/tasks", tags=["tasks"])
 
+POLL_S = 0.05
+"""How often a stream looks for new stages."""
+
 
 @router.get("/{task_id}", responses={404: {"model": ErrorBody}})
 async def get_task(task: TaskDep) -> TaskResponse:
-    """Status, stage, events and result of one of the caller's tasks."""
+    """Status, stage, stages reached (with times) and result of one of the caller's tasks."""
     return TaskResponse.of(task)
+
+
+@router.get(
+    "/{task_id}/events",
+    response_class=EventSourceResponse,
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "The task's stages."},
+        404: {"model": ErrorBody},
+    },
+)
+async def stream_task(task: TaskDep, owner: OwnerDep, engine: EngineDep) -> EventSourceResponse:
+    """The task's stages as Server-Sent Events: one `stage` event per stage reached (data:
+    {stage, at}), then one `result` event with the whole task (as GET /v1/tasks/{id} gives it)
+    once it has finished; the stream then ends."""
+    return EventSourceResponse(_task_events(task, owner, engine), ping=15)
+
+
+async def _task_events(
+    task: queries.OwnedTask, owner: str, engine: EngineDep
+) -> AsyncIterator[ServerSentEvent]:
+    sent = 0
+    while True:
+        response = TaskResponse.of(task)
+        for entry in response.events[sent:]:
+            data = {"stage": entry["stage"], "at": entry["at"]}
+            yield ServerSentEvent(data=json.dumps(data), event="stage")
+        sent = len(response.events)
+        if response.finished:
+            yield ServerSentEvent(data=response.model_dump_json(), event="result")
+            return
+        await asyncio.sleep(POLL_S)
+        task = await queries.owned_task(engine, task.task_id, owner)
