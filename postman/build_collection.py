@@ -130,10 +130,16 @@ SHAPES: dict[str, dict[str, str]] = {
         "columns_added": "array",
         "columns_removed": "array",
         "columns_retyped": "array",
-        "cells_changed": "number",
+        "cells_changed": "object",
     },
     "profile": {"row_count": "number", "column_count": "number", "columns": "array"},
-    "recipe": {"format": "string", "version": "number", "source": "object", "steps": "array"},
+    "recipe": {
+        "format": "string",
+        "version": "number",
+        "node_id": "string",
+        "source": "object",
+        "steps": "array",
+    },
     "recipe_step": {"description": "string", "message": "string|null", "plan": "object|array"},
 }
 
@@ -333,7 +339,7 @@ ROW = {
     "signup_date": "2023-01-15",
     "lifetime_value": "$1,250.00",
 }
-PLAN = {"steps": [{"op": "drop_missing", "columns": ["age"]}]}
+PLAN = {"operations": [{"kind": "drop_nulls", "columns": ["age"]}]}
 
 
 HISTORY_EXAMPLE: Json = {
@@ -1211,7 +1217,7 @@ pm.test('rows were removed, none added', () => {
                         "columns_added": [],
                         "columns_removed": [],
                         "columns_retyped": [],
-                        "cells_changed": 0,
+                        "cells_changed": {},
                     },
                 )
             ],
@@ -1365,7 +1371,20 @@ pm.test('a text report naming the columns', () => {
 RECIPE_EXAMPLE = {
     "format": "modulardata.recipe",
     "version": 1,
-    "source": {"session_id": SESSION, "node_id": NODE, "root_description": "customers.csv"},
+    "node_id": NODE,
+    "source": {
+        "node_id": ROOT,
+        "filename": "customers.csv",
+        "format": "csv",
+        "encoding": "utf-8",
+        "delimiter": ",",
+        "header": True,
+        "sheet": None,
+        "renamed_columns": [],
+        "dropped_columns": [],
+        "quarantined_count": 0,
+        "columns": COLUMNS,
+    },
     "steps": [
         {
             "description": "Drop rows where age is missing",
@@ -1387,7 +1406,7 @@ RECIPES = folder(
             query={"format": "json"},
             description="The steps that made the version from its upload, each with the "
             "message and the typed plan; saved as `recipe` for the replay.",
-            needs=["sessionId", "headNodeId"],
+            needs=["sessionId", "rootNodeId", "headNodeId"],
             tests=expect_status(200)
             + """
 const body = pm.response.json();
@@ -1396,6 +1415,8 @@ pm.test('a recipe', () => {
     body.steps.forEach((s, i) => expectShape(s, 'recipe_step', `steps[${i}]`));
     pm.expect(body.format).to.eql('modulardata.recipe');
     pm.expect(body.version).to.eql(1);
+    pm.expect(body.node_id).to.eql(pm.collectionVariables.get('headNodeId'));
+    pm.expect(body.source.node_id).to.eql(pm.collectionVariables.get('rootNodeId'));
 });
 pm.test('the steps of the head branch: drop rows, remove duplicates', () => {
     pm.expect(body.steps.map((s) => s.message)).to.eql([
@@ -1418,15 +1439,15 @@ if (pm.response.code === 200) pm.collectionVariables.set('recipe', JSON.stringif
             + """
 pm.test('a Python script', () => {
     pm.expect(pm.response.headers.get('Content-Type')).to.include('python');
-    pm.expect(pm.response.text()).to.include('pandas');
+    pm.expect(pm.response.text()).to.include('import ');
 });
 """,
             examples=[
                 example(
                     "Script",
                     200,
-                    "import pandas as pd\n\n\ndef clean(df: pd.DataFrame) -> pd.DataFrame:\n"
-                    "    df = df.dropna(subset=['age'])\n    return df\n",
+                    '"""Rebuilds version ' + NODE + ' of a ModularData session. ..."""\n'
+                    "import pandas as pd\n...\n",
                     "text/x-python",
                 )
             ],
