@@ -16,6 +16,7 @@ from modulardata.gateway.routes import (
     chat,
     data,
     datasets,
+    diff,
     health,
     profiles,
     recipes,
@@ -69,6 +70,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.resources = resources
     install_error_handlers(app)
     app.include_router(health.router)
-    for module in (sessions, datasets, chat, tasks, data, profiles, recipes):
+    for module in (sessions, datasets, chat, tasks, data, diff, profiles, recipes):
         app.include_router(module.router, dependencies=[Depends(bearer_scheme)])
     return app

@@ -1,20 +1,43 @@
-"""Downloading a dataset version as CSV or Parquet."""
+"""A dataset version's data: downloaded as CSV, Parquet or Excel, or a page of its rows."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from modulardata.gateway import queries
-from modulardata.gateway.dataexport import MEDIA_TYPES, DataFormat, csv_chunks, parquet_chunks
+from modulardata.gateway.dataexport import (
+    EXPORTERS,
+    MEDIA_TYPES,
+    XLSX_MAX_ROWS,
+    DataFormat,
+    read_rows,
+)
 from modulardata.gateway.deps import EngineDep, SessionDep, StorageDep, parse_id
+from modulardata.gateway.errors import error_response
 from modulardata.gateway.exceptions import NotFound
 from modulardata.gateway.schemas import ErrorBody
+from modulardata.gateway.viewschemas import RowsPage
+from modulardata.storage import ObjectStorage
+from modulardata.versioning.readmodels import NodeView, SessionView
 
 router = APIRouter(prefix="/v1/sessions", tags=["data"])
+
+_NOT_FOUND = {"model": ErrorBody, "description": "node_not_found, or data_not_found."}
+
+
+async def stored_node(
+    session: SessionView, node_id: str, engine: AsyncEngine, storage: ObjectStorage
+) -> NodeView:
+    """A node of the session whose data is in storage; NotFound otherwise."""
+    node = await queries.session_node(engine, session.session_id, parse_id(node_id, "node"))
+    if not await asyncio.to_thread(storage.exists, node.storage_uri):
+        raise NotFound(f"the data of node {node.node_id} is missing", code="data_not_found")
+    return node
 
 
 @router.get(
@@ -22,7 +45,11 @@ router = APIRouter(prefix="/v1/sessions", tags=["data"])
     response_class=StreamingResponse,
     responses={
         200: {"content": {media_type: {} for media_type in MEDIA_TYPES.values()}},
-        404: {"model": ErrorBody},
+        404: _NOT_FOUND,
+        422: {
+            "model": ErrorBody,
+            "description": f"too_many_rows_for_xlsx: an Excel sheet holds {XLSX_MAX_ROWS} rows.",
+        },
     },
 )
 async def get_data(
@@ -30,15 +57,47 @@ async def get_data(
     node_id: str,
     engine: EngineDep,
     storage: StorageDep,
-    format: Annotated[DataFormat, Query(description="csv (default) or parquet")] = "csv",
-) -> StreamingResponse:
+    format: Annotated[DataFormat, Query(description="csv (default), parquet or xlsx")] = "csv",
+) -> Response:
     """The node's data, streamed as a file download."""
-    node = await queries.session_node(engine, session.session_id, parse_id(node_id, "node"))
-    if not await asyncio.to_thread(storage.exists, node.storage_uri):
-        raise NotFound(f"the data of node {node.node_id} is missing", code="data_not_found")
-    chunks = (csv_chunks if format == "csv" else parquet_chunks)(storage, node.storage_uri)
+    node = await stored_node(session, node_id, engine, storage)
+    if format == "xlsx" and node.row_count > XLSX_MAX_ROWS:
+        # Refused before streaming starts: a sheet cannot hold the rows, and a cut file would
+        # pass for the whole version.
+        return error_response(
+            422,
+            "too_many_rows_for_xlsx",
+            f"node {node.node_id} has {node.row_count} rows; an Excel sheet holds "
+            f"{XLSX_MAX_ROWS}: download it as csv or parquet",
+        )
     return StreamingResponse(
-        chunks,
+        EXPORTERS[format](storage, node.storage_uri),
         media_type=MEDIA_TYPES[format],
         headers={"Content-Disposition": f'attachment; filename="{node.node_id}.{format}"'},
+    )
+
+
+@router.get(
+    "/{session_id}/nodes/{node_id}/rows",
+    response_model=RowsPage,
+    responses={404: _NOT_FOUND},
+)
+async def get_rows(
+    session: SessionDep,
+    node_id: str,
+    engine: EngineDep,
+    storage: StorageDep,
+    offset: Annotated[int, Query(ge=0, description="Index of the first row (0-based).")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Most rows to return.")] = 50,
+) -> RowsPage:
+    """A page of the node's rows, as JSON; past the last row the page is empty."""
+    node = await stored_node(session, node_id, engine, storage)
+    page = await asyncio.to_thread(read_rows, storage, node.storage_uri, offset, limit)
+    return RowsPage(
+        node_id=node.node_id,
+        columns=page.columns,
+        rows=page.rows,
+        offset=offset,
+        limit=limit,
+        total_rows=page.total_rows,
     )
