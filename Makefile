@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
 
-deps: ## install what is missing: uv, Java, Maven, PostgreSQL, the Python workspace
+deps: ## install what is missing: uv, Java, Maven, Node.js + newman, the Python workspace
 	@bash deploy/local/deps.sh
 	@$(UV) sync --all-packages --locked --quiet
 

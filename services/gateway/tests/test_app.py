@@ -277,7 +277,8 @@ async def test_an_upload_is_stored_queued_and_followed_to_its_result(gateway: Ga
             .values(status="succeeded", stage="succeeded", node_id=node_id)
         )
     task = (await gateway.client.get(f"/v1/tasks/{task_id}")).json()
-    assert (task["status"], task["result"]) == ("succeeded", {"node_id": str(node_id)})
+    assert (task["status"], task["result"]["node_id"]) == ("succeeded", str(node_id))
+    assert task["result"]["plan"] is None  # an upload applies no operations
 
 
 async def test_a_failed_task_reports_its_error(gateway: Gateway) -> None:

@@ -100,7 +100,7 @@ async def test_an_invalid_body_is_a_422(client: httpx.AsyncClient, body: Any) ->
 
 @pytest.mark.usefixtures("signed_in")
 async def test_an_unknown_data_format_is_a_422(client: httpx.AsyncClient) -> None:
-    response = await client.get(f"/v1/sessions/{uuid4()}/nodes/{uuid4()}/data?format=xlsx")
+    response = await client.get(f"/v1/sessions/{uuid4()}/nodes/{uuid4()}/data?format=xls")
     assert "format" in error_of(response, 422)["message"]
 
 

@@ -160,6 +160,7 @@ def test_the_version_is_committed_once_plan_data_and_profile_are_in_whatever_the
         ("planned", "executed", "profiled"),
         ("executed", "profiled", "planned"),
         ("executed", "planned", "profiled"),
+        ("profiled", "planned", "executed"),
     ):
         session = Session()
         task, _ = session.send()

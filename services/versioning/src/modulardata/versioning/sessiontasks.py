@@ -102,9 +102,10 @@ def decide_profiled(state: SessionState, task_id: UUID, profiled: DatasetProfile
     if profiled.node_id in state.nodes:
         return [] if profiled.node_id in state.profiled else [profiled]
     active = _running(state, task_id)
-    if active is None or active.executed is None or active.profile is not None:
+    if active is None or active.profile is not None:
         return []
-    if active.executed.node_id != profiled.node_id:
+    # The profile may be recorded before the data it profiles: they come on different topics.
+    if active.executed is not None and active.executed.node_id != profiled.node_id:
         return []
     return _then_commit(state, [profiled])
 
@@ -266,6 +267,8 @@ def _commit(state: SessionState) -> list[Message]:
     if active is None or active.plan is None or active.executed is None or active.profile is None:
         return []
     executed, profile = active.executed, active.profile
+    if profile.node_id != executed.node_id:
+        return []
     parent = state.nodes[executed.parent_node_id]
     summary = ChangeSummary.between(
         parent.columns, parent.row_count, executed.columns, executed.row_count
