@@ -56,7 +56,7 @@ class ChangeSummary(BaseModel):
             columns_retyped=tuple(
                 RetypedColumn(name=n, before=old[n], after=t)
                 for n, t in new.items()
-                if n in old and old[n] != t
+                if n in old and logical_type(old[n]) != logical_type(t)
             ),
         )
 
@@ -73,3 +73,8 @@ class ChangeSummary(BaseModel):
                 + ", ".join(f"{c.name} ({c.before} -> {c.after})" for c in self.columns_retyped)
             )
         return "; ".join(parts)
+
+
+def logical_type(dtype: str) -> str:
+    """An Arrow type's name without its offset width: 'large_string' holds what 'string' does."""
+    return dtype.replace("large_", "")

@@ -6,11 +6,11 @@ is a missing value like null:
 
 1. Rows equal on every shared column are unchanged, matched as a multiset: sorting changes
    nothing, dropping a duplicate removes a row.
-2. The rest are paired: by an id-like key column (`id`, `*_id`; unique and non-null in both
-   versions) when one pairs any of them; else by position when both sides have as many left
-   (pandas steps keep the order of rows); else by any other such key. A pair is a changed row
-   and its differing shared cells are counted per column; what stays unpaired was added or
-   removed.
+2. The rest are paired: by an id-like key column (`id`, `*_id`; unique and non-null among
+   the rows left on each side) when one pairs any of them; else by position when both sides
+   have as many left (pandas steps keep the order of rows); else by any other such key. A pair
+   is a changed row and its differing shared cells are counted per column; what stays unpaired
+   was added or removed.
 
 A renamed column is a column removed and a column added: it is not compared, so renaming alone
 changes no row. Every step is vectorised (pyarrow, numpy); both tables are held in memory.
@@ -27,6 +27,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from modulardata.contracts.values import logical_type
 from modulardata.profiler.tally import Codes, dictionary_codes
 
 _ID_LIKE = re.compile(r"(?:^|[_\s.-])(?i:id)$|[a-z0-9](?:Id|ID)$")
@@ -85,8 +86,8 @@ def diff_tables(before: pa.Table, after: pa.Table) -> TableDiff:
         columns_retyped=[
             RetypedColumn(name, str(old_type), str(new_type))
             for name in shared
-            if (old_type := before.schema.field(name).type)
-            != (new_type := after.schema.field(name).type)
+            if logical_type(str(old_type := before.schema.field(name).type))
+            != logical_type(str(new_type := after.schema.field(name).type))
         ],
         cells_changed={name: count for name, count in changed.items() if count},
     )
@@ -199,7 +200,7 @@ def _pair(
     by_key = {
         name: _key_pairs(old, new, left_before, left_after)
         for name, (old, new) in columns.items()
-        if _is_key(old) and _is_key(new)
+        if _is_key(old[left_before]) and _is_key(new[left_after])
     }
     id_pairs = [pairs for name, pairs in by_key.items() if _ID_LIKE.search(name) and len(pairs[0])]
     if id_pairs:
@@ -212,7 +213,7 @@ def _pair(
 
 
 def _is_key(codes: Codes) -> bool:
-    """Whether a column's values are unique and never missing."""
+    """Whether values (a column's, among the rows left to pair) are unique and never missing."""
     return bool((codes >= 0).all() and np.bincount(codes).max(initial=0) <= 1)
 
 
