@@ -222,13 +222,16 @@ def test_envelope_requires_an_aware_time() -> None:
 
 
 def test_change_summary_names_added_removed_and_retyped_columns() -> None:
-    before = (ColumnSchema(name="age", dtype="string"), ColumnSchema(name="city", dtype="string"))
+    before = (
+        ColumnSchema(name="age", dtype="string"),
+        ColumnSchema(name="city", dtype="string"),
+        ColumnSchema(name="note", dtype="string"),
+    )
     after = (
         ColumnSchema(name="age", dtype="int64"),
         ColumnSchema(name="town", dtype="string"),
         ColumnSchema(name="note", dtype="large_string"),
     )
-    before += (ColumnSchema(name="note", dtype="string"),)
     summary = ChangeSummary.between(before, 21, after, 18)
     assert summary.columns_added == ("town",)
     assert summary.columns_removed == ("city",)
