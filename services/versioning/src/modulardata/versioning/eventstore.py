@@ -141,10 +141,13 @@ async def append(
     return expected_version + len(envelopes)
 
 
-async def read_stream(conn: AsyncConnection, stream_id: str) -> list[RecordedEvent]:
-    """Every event of one stream, oldest first."""
+async def read_stream(
+    conn: AsyncConnection, stream_id: str, after_version: int = 0
+) -> list[RecordedEvent]:
+    """The events of one stream after a version (every one by default), oldest first."""
     result = await conn.execute(
-        text(f"{_SELECT} WHERE stream_id = :s ORDER BY stream_version"), {"s": stream_id}
+        text(f"{_SELECT} WHERE stream_id = :s AND stream_version > :v ORDER BY stream_version"),
+        {"s": stream_id, "v": after_version},
     )
     return [_recorded(row) for row in result]
 

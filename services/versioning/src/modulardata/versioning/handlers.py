@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -31,10 +31,10 @@ from modulardata.contracts.events import (
 )
 from modulardata.versioning import domain, eventstore, sessiontasks
 from modulardata.versioning.exceptions import ConcurrencyConflict, DomainRejection
+from modulardata.versioning.states import StreamStates
 
 log = logging.getLogger(__name__)
 
-S = TypeVar("S", domain.SessionState, domain.TaskState)
 
 _CONSUMER = "versioning"
 _ATTEMPTS = 5
@@ -64,6 +64,7 @@ class VersioningHandlers:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._states = StreamStates()
 
     async def handle(self, envelope: Envelope) -> None:
         """Apply one message once; conflicts are retried, the last one propagates."""
@@ -71,48 +72,86 @@ class VersioningHandlers:
             try:
                 async with self._engine.begin() as conn:
                     if await eventstore.mark_processed(conn, _CONSUMER, envelope.message_id):
-                        await self._dispatch(conn, envelope)
+                        await _Work(conn, envelope, self._states).dispatch()
                 return
             except ConcurrencyConflict:
                 if attempt == _ATTEMPTS:
                     raise
                 log.info("conflict on %s, retrying (%d)", envelope.type, attempt)
 
-    async def _dispatch(self, conn: AsyncConnection, envelope: Envelope) -> None:
-        message = envelope.open()
-        task_id = envelope.correlation_id
+
+class _Work:
+    """Handling one message inside its transaction: decide on streams, append what is decided."""
+
+    def __init__(self, conn: AsyncConnection, cause: Envelope, states: StreamStates) -> None:
+        self.conn, self.cause, self.states = conn, cause, states
+
+    async def dispatch(self) -> None:
+        message = self.cause.open()
+        task_id = self.cause.correlation_id
         if (request := TASK_REQUESTS.get(type(message))) is not None:
             decide = _bound(request, task_id, message)
-            await _request(conn, envelope, message.session_id, decide)  # type: ignore[attr-defined]
+            await self.request(message.session_id, decide)  # type: ignore[attr-defined]
         elif (result := TASK_RESULTS.get(type(message))) is not None:
             decide = _bound(result, task_id, message)
-            await _session(conn, envelope, message.session_id, decide)  # type: ignore[attr-defined]
+            await self.session(message.session_id, decide)  # type: ignore[attr-defined]
         elif isinstance(message, CreateSession):
             try:
-                await _session(
-                    conn, envelope, message.session_id, lambda s: domain.decide_create(s, message)
-                )
+                await self.session(message.session_id, lambda s: domain.decide_create(s, message))
             except DomainRejection as rejection:
                 log.warning("CreateSession refused: %s", rejection)
         elif isinstance(message, DatasetIngested):
             outcome: TaskSucceeded | TaskFailed
             try:
-                await _session(
-                    conn, envelope, message.session_id, lambda s: domain.decide_upload(s, message)
-                )
+                await self.session(message.session_id, lambda s: domain.decide_upload(s, message))
                 outcome = TaskSucceeded(
                     task_id=task_id, session_id=message.session_id, node_id=message.node_id
                 )
             except DomainRejection as rejection:
                 outcome = _refusal(task_id, message.session_id, rejection)
-            await _task(conn, envelope, task_id, lambda s: domain.decide_outcome(s, outcome))
+            await self.task(task_id, lambda s: domain.decide_outcome(s, outcome))
         elif isinstance(message, IngestionFailed):
             failure = domain.failure_of(task_id, message)
-            await _task(conn, envelope, task_id, lambda s: domain.decide_outcome(s, failure))
+            await self.task(task_id, lambda s: domain.decide_outcome(s, failure))
         elif isinstance(message, TaskProgressed):
-            await _task(
-                conn, envelope, message.task_id, lambda s: domain.decide_progress(s, message)
-            )
+            await self.task(message.task_id, _progress(message))
+
+    async def request(
+        self, session_id: UUID, decide: Callable[[domain.SessionState], list[Message]]
+    ) -> None:
+        """Queue a task in its session; a refused request fails the task instead."""
+        try:
+            await self.session(session_id, decide)
+        except DomainRejection as rejection:
+            failure = _refusal(self.cause.correlation_id, session_id, rejection)
+            await self.task(failure.task_id, lambda s: domain.decide_outcome(s, failure))
+
+    async def session(
+        self, session_id: UUID, decide: Callable[[domain.SessionState], list[Message]]
+    ) -> None:
+        """Decide on the session; stages decided on the way go to their task's stream first."""
+        stream = domain.session_stream(session_id)
+        state = await self.states.load(
+            self.conn, stream, domain.SessionState(), domain.evolve_session
+        )
+        new = decide(state)
+        for progressed in (m for m in new if isinstance(m, TaskProgressed)):
+            await self.task(progressed.task_id, _progress(progressed))
+        await self.append(
+            stream, state.version, [m for m in new if not isinstance(m, TaskProgressed)]
+        )
+
+    async def task(
+        self, task_id: UUID, decide: Callable[[domain.TaskState], list[Message]]
+    ) -> None:
+        stream = domain.task_stream(task_id)
+        state = await self.states.load(self.conn, stream, domain.TaskState(), domain.evolve_task)
+        await self.append(stream, state.version, decide(state))
+
+    async def append(self, stream: str, version: int, new: list[Message]) -> None:
+        if new:
+            envelopes = [self.cause.follow(m) for m in new]
+            await eventstore.append(self.conn, stream, version, envelopes)
 
 
 def _bound(
@@ -127,57 +166,5 @@ def _refusal(task_id: UUID, session_id: UUID, rejection: DomainRejection) -> Tas
     )
 
 
-async def _request(
-    conn: AsyncConnection,
-    cause: Envelope,
-    session_id: UUID,
-    decide: Callable[[domain.SessionState], list[Message]],
-) -> None:
-    """Queue a task in its session; a refused request fails the task instead."""
-    try:
-        await _session(conn, cause, session_id, decide)
-    except DomainRejection as rejection:
-        failure = _refusal(cause.correlation_id, session_id, rejection)
-        await _task(conn, cause, failure.task_id, lambda s: domain.decide_outcome(s, failure))
-
-
 def _progress(progressed: TaskProgressed) -> Callable[[domain.TaskState], list[Message]]:
     return lambda state: domain.decide_progress(state, progressed)
-
-
-async def _load(
-    conn: AsyncConnection, stream: str, state: S, evolve: Callable[[S, Message], S]
-) -> S:
-    """A stream's state, folded from its events."""
-    for recorded in await eventstore.read_stream(conn, stream):
-        state = evolve(state, recorded.envelope.open())
-    return state
-
-
-async def _session(
-    conn: AsyncConnection,
-    cause: Envelope,
-    session_id: UUID,
-    decide: Callable[[domain.SessionState], list[Message]],
-) -> None:
-    """Decide on the session; stages decided on the way go to their task's stream first."""
-    stream = domain.session_stream(session_id)
-    state = await _load(conn, stream, domain.SessionState(), domain.evolve_session)
-    new = decide(state)
-    for progressed in (m for m in new if isinstance(m, TaskProgressed)):
-        await _task(conn, cause, progressed.task_id, _progress(progressed))
-    facts = [m for m in new if not isinstance(m, TaskProgressed)]
-    if facts:
-        await eventstore.append(conn, stream, state.version, [cause.follow(m) for m in facts])
-
-
-async def _task(
-    conn: AsyncConnection,
-    cause: Envelope,
-    task_id: UUID,
-    decide: Callable[[domain.TaskState], list[Message]],
-) -> None:
-    stream = domain.task_stream(task_id)
-    state = await _load(conn, stream, domain.TaskState(), domain.evolve_task)
-    if new := decide(state):
-        await eventstore.append(conn, stream, state.version, [cause.follow(m) for m in new])
