@@ -25,7 +25,7 @@ MESSAGES = (
     "drop rows where age is missing",
     "remove duplicates",
     "title case the city column",
-    "make age numeric",
+    "round lifetime value to 1 decimal",
     "sort the table by name A-Z",
 )
 """Messages the rule planner understands on the generated data; they cycle."""
@@ -56,7 +56,7 @@ def wait(client: httpx.Client, task_id: str) -> dict[str, object]:
         task: dict[str, object] = client.get(f"/v1/tasks/{task_id}").json()
         if task["status"] in ("succeeded", "failed", "needs_input"):
             return task
-        time.sleep(0.002)
+        time.sleep(0.01)
 
 
 def round_trip(client: httpx.Client, session_id: str, message: str) -> float:
