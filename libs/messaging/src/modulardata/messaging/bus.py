@@ -51,6 +51,7 @@ class Bus:
     ) -> None:
         self.broker = broker
         self._prefix = settings.topic_prefix
+        self._fetch_max_wait_ms = settings.fetch_max_wait_ms
         self._max_attempts = max_attempts
         self._retry_delay_s = retry_delay_s
         self._attempts: dict[str, int] = {}
@@ -83,6 +84,7 @@ class Bus:
             group_id=group_id,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
+            fetch_max_wait_ms=self._fetch_max_wait_ms,
         )
         async def consume(message: KafkaMessage) -> None:
             body = message.body

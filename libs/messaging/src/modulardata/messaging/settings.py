@@ -29,3 +29,12 @@ class KafkaSettings(BaseSettings):
         validation_alias=AliasChoices("MODULARDATA_TOPIC_PARTITIONS"),
         description="Partitions for topics this deployment creates.",
     )
+    fetch_max_wait_ms: int = Field(
+        default=50,
+        ge=1,
+        le=500,
+        validation_alias=AliasChoices("MODULARDATA_KAFKA_FETCH_MAX_WAIT_MS"),
+        description="Longest a consumer's fetch waits at the broker for new messages. While a "
+        "slow message is handled, the other partitions are fetched without its own, so this "
+        "also bounds how late that partition's next message is seen (Kafka's default: 500).",
+    )
