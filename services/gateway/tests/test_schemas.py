@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
+from modulardata.gateway.chatschemas import BranchesResponse
 from modulardata.gateway.queries import History, OwnedTask
 from modulardata.gateway.schemas import HistoryResponse, TaskResponse
 from modulardata.versioning.readmodels import ChatLogView, NodeView, SessionView, TaskView
@@ -106,3 +107,68 @@ def test_history_links_nodes_to_their_messages_and_marks_the_head() -> None:
     assert body.nodes[0].columns[0].dtype == "int64"
     assert [m.text for m in body.messages] == ["drop the nulls"]
     assert body.head_node_id == child_id
+
+
+def _node(session_id: UUID, node_id: UUID, parent: UUID | None, position: int) -> NodeView:
+    return NodeView(
+        node_id=node_id,
+        session_id=session_id,
+        parent_id=parent,
+        storage_uri="file:///x",
+        content_hash="0" * 64,
+        row_count=position,
+        column_count=1,
+        columns=[],
+        description=f"node {position}",
+        created_at=NOW + timedelta(seconds=position),
+        position=position,
+    )
+
+
+def test_branches_are_the_tips_newest_first_with_the_head_branch_marked() -> None:
+    session_id, root, one, two, branch = uuid4(), uuid4(), uuid4(), uuid4(), uuid4()
+    nodes = [
+        _node(session_id, root, None, 1),
+        _node(session_id, one, root, 2),
+        _node(session_id, two, one, 3),
+        _node(session_id, branch, root, 4),
+    ]
+    body = BranchesResponse.of(session_id, one, History(nodes=nodes, messages=[]))
+    assert [(b.tip_node_id, b.length, b.is_head_branch) for b in body.branches] == [
+        (branch, 2, False),
+        (two, 3, True),
+    ]
+    assert body.head_node_id == one
+
+
+def test_a_succeeded_chat_task_carries_plan_code_summary_and_reply() -> None:
+    plan = {"operations": [{"kind": "drop_duplicates", "columns": [], "keep": "first"}]}
+    summary = {"rows_before": 21, "rows_after": 20}
+    view = task_view(
+        status="succeeded",
+        stage="succeeded",
+        node_id=uuid4(),
+        plan=plan,
+        code="df = df.drop_duplicates()",
+        explanation="Remove duplicate rows.",
+        summary=summary,
+        reply="Remove duplicate rows. (21 -> 20 rows)",
+    )
+    body = TaskResponse.of(OwnedTask(view.task_id, view.session_id, "chat", NOW, view))
+    assert body.result is not None and body.result.summary is not None
+    assert (body.result.plan, body.result.code) == (plan, "df = df.drop_duplicates()")
+    assert (body.result.summary.rows_before, body.result.summary.rows_after) == (21, 20)
+    assert body.result.message == "Remove duplicate rows. (21 -> 20 rows)"
+    assert body.finished and body.error is None
+
+
+def test_a_task_waiting_for_an_answer_carries_its_question() -> None:
+    view = task_view(status="needs_input", stage="needs_input", question="Which column?")
+    body = TaskResponse.of(OwnedTask(view.task_id, view.session_id, "chat", NOW, view))
+    assert (body.status, body.question, body.result, body.error) == (
+        "needs_input",
+        "Which column?",
+        None,
+        None,
+    )
+    assert body.finished
