@@ -16,6 +16,8 @@ from tests.support.postgres import fresh_database
 from tests.support.stack import Stack
 
 MAX_UPLOAD_BYTES = 1_000_000
+TASK_TIMEOUT_S = 20
+"""A running task silent this long is failed: short, so the test of it is quick."""
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +31,7 @@ def stack(infrastructure: Source, tmp_path_factory: pytest.TempPathFactory) -> I
             extra_env={
                 "MODULARDATA_GATEWAY_MAX_UPLOAD_BYTES": str(MAX_UPLOAD_BYTES),
                 "MODULARDATA_PROFILER_MAX_ROWS": str(MAX_ROWS),
+                "MODULARDATA_VERSIONING_TASK_TIMEOUT_S": str(TASK_TIMEOUT_S),
             },
         )
         try:

@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from tests.integration.conftest import new_session, upload, wait_for, wait_task
+from tests.integration.conftest import TASK_TIMEOUT_S, new_session, upload, wait_for, wait_task
+from tests.support.stack import Stack
 
 CUSTOMERS = Path(__file__).resolve().parents[2] / "examples" / "customers.csv"
 
@@ -275,3 +276,24 @@ def test_chat_before_any_upload_and_bad_bodies_are_refused(client: httpx.Client)
         response = client.post(f"/v1/sessions/{session}/messages", json=body)
         assert response.status_code == 422, body
         assert "error" in response.json()
+
+
+def test_a_task_whose_executor_is_gone_times_out_and_frees_the_session(
+    chat: Chat, stack: Stack
+) -> None:
+    executor = stack.services["executor"]
+    executor.stop()
+    try:
+        stuck = chat.post("remove duplicates")
+        queued = chat.post("keep the first 5 rows")
+        failed = wait_task(chat.client, stuck, timeout_s=TASK_TIMEOUT_S * 4)
+        assert failed["status"] == "failed" and failed["error"]["code"] == "timed_out"
+        assert (
+            "'executing'" in failed["error"]["message"] or "thinking" in failed["error"]["message"]
+        )
+    finally:
+        executor.start()
+    # The message queued behind it runs once an executor is back (its command is redelivered).
+    done = wait_task(chat.client, queued, timeout_s=120)
+    assert done["status"] == "succeeded", done
+    assert chat.head() == done["result"]["node_id"]

@@ -135,6 +135,7 @@ EXAMPLES: list[Message] = [
     ),
     commands.SendChatMessage(session_id=SESSION, chat_message_id=uuid4(), text="undo that"),
     commands.MoveHead(session_id=SESSION, node_id=NODE),
+    commands.ExpireTask(session_id=SESSION, task_id=TASK, stage="executing", waited_s=600.5),
     commands.ReplayRecipe(session_id=SESSION, plan=PLAN, description="Replayed 2 steps"),
     events.TaskQueued(
         task_id=TASK, session_id=SESSION, kind="chat", chat_message_id=uuid4(), text="undo"

@@ -9,6 +9,7 @@ from uuid import UUID, uuid4, uuid5
 from modulardata.contracts.base import Message
 from modulardata.contracts.commands import (
     CreateSession,
+    ExpireTask,
     MoveHead,
     ReplayRecipe,
     SendChatMessage,
@@ -313,3 +314,20 @@ def test_a_replay_starts_with_its_plan_and_commits_without_a_chat_message() -> N
         HeadMoved,
         TaskSucceeded,
     ]
+
+
+def test_a_silent_running_task_expires_and_the_next_one_starts() -> None:
+    session = Session()
+    first, _ = session.send("first")
+    second, _ = session.send("second")
+    queued = ExpireTask(session_id=SESSION, task_id=second, stage="queued", waited_s=700)
+    assert sessiontasks.decide_expired(session.state, second, queued) == []
+    expire = ExpireTask(session_id=SESSION, task_id=first, stage="executing", waited_s=612.4)
+    events = session.apply(sessiontasks.decide_expired(session.state, first, expire))
+    assert _types(events) == [ChatMessageRecorded, TaskFailed, TaskStarted]
+    failed = events[1]
+    assert isinstance(failed, TaskFailed) and failed.code == "timed_out"
+    assert "612 s" in failed.error and "'executing'" in failed.error
+    assert session.state.active is not None and session.state.active.task_id == second
+    # A late result of the expired task changes nothing.
+    assert session.executed(first) == []

@@ -129,3 +129,16 @@ class ReplayRecipe(Message):
     session_id: UUID = Field(description="The session.")
     plan: Plan = Field(description="Every step of the recipe, in order.")
     description: str = Field(max_length=2000, description="One line saying what is replayed.")
+
+
+@register
+class ExpireTask(Message):
+    """Stop a session's running task that has had no news for too long, so the session's
+    queue moves on (versioning sends it to itself). A task that has moved on is left alone."""
+
+    TYPE = "ExpireTask"
+
+    session_id: UUID = Field(description="The task's session.")
+    task_id: UUID = Field(description="The task.")
+    stage: str = Field(description="The last stage it reached.")
+    waited_s: float = Field(ge=0, description="How long it has been silent, in seconds.")

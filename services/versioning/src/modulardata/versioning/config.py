@@ -27,3 +27,10 @@ class VersioningSettings(KafkaSettings):
         " woken at once by append notifications).",
     )
     batch_size: int = Field(default=500, ge=1, description="Events read from the log at once.")
+    task_timeout_s: float = Field(
+        default=600.0,
+        gt=0,
+        description="A session's running task with no news for this long is failed ('timed_out')"
+        " so the messages queued behind it run; keep it above the executor's and the crew's"
+        " own time limits.",
+    )

@@ -14,7 +14,13 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from modulardata.contracts.base import Message
-from modulardata.contracts.commands import CreateSession, MoveHead, ReplayRecipe, SendChatMessage
+from modulardata.contracts.commands import (
+    CreateSession,
+    ExpireTask,
+    MoveHead,
+    ReplayRecipe,
+    SendChatMessage,
+)
 from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.events import (
     ClarificationRequested,
@@ -55,8 +61,10 @@ TASK_RESULTS: dict[type[Message], SessionDecision] = {
     DatasetProfiled: sessiontasks.decide_profiled,
     HeadMoveRequested: sessiontasks.decide_undo_redo,
     ClarificationRequested: sessiontasks.decide_clarification,
+    ExpireTask: sessiontasks.decide_expired,
 }
-"""What the agents, the executor and the profiler report for a session's task."""
+"""What the agents, the executor and the profiler report for a session's task (and the
+expiry of one that went silent)."""
 
 
 class VersioningHandlers:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from modulardata.contracts import topics
 from modulardata.messaging.bus import Bus, make_broker
 from modulardata.messaging.service import service_app
-from modulardata.versioning import eventstore, following, projector, relay
+from modulardata.versioning import eventstore, expiry, following, projector, relay
 from modulardata.versioning.config import VersioningSettings
 from modulardata.versioning.db import make_engine
 from modulardata.versioning.exceptions import ConcurrencyConflict
@@ -57,6 +57,8 @@ def create_app(settings: VersioningSettings | None = None) -> FastStream:
             "projector": lambda: projector.project_batch(engine, size),
         }
         background.append(asyncio.create_task(wakeup.run()))
+        expiring = expiry.sweep(engine, handlers.handle, settings.task_timeout_s)
+        background.append(asyncio.create_task(expiring))
         for name, step in steps.items():
             follower = following.follow_log(
                 name,

@@ -26,6 +26,7 @@ from modulardata.contracts.events import (
     TaskNeedsInput,
     TaskProgressed,
     TaskQueued,
+    TaskStarted,
     TaskSucceeded,
     TransformationPlanned,
     VersionCommitted,
@@ -187,6 +188,9 @@ async def apply(conn: AsyncConnection, recorded: RecordedEvent) -> None:
         )
         if event.role == "assistant" and event.task_id is not None:
             await _update_task(conn, event.task_id, reply=event.text)
+    elif isinstance(event, TaskStarted):
+        # Waiting in the queue is not silence: the task's clock starts again when it starts.
+        await _update_task(conn, event.task_id, updated_at=at)
     elif isinstance(event, TransformationPlanned):
         await _update_task(
             conn,

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from uuid import UUID, uuid5
 
 from modulardata.contracts.base import Message
-from modulardata.contracts.commands import MoveHead, ReplayRecipe, SendChatMessage
+from modulardata.contracts.commands import ExpireTask, MoveHead, ReplayRecipe, SendChatMessage
 from modulardata.contracts.events import (
     ChatMessageRecorded,
     ClarificationRequested,
@@ -138,6 +138,21 @@ def decide_clarification(
         task_id=task_id, session_id=asked.session_id, question=asked.question, reason=asked.reason
     )
     return _finish(state, active, [needs], asked.question)
+
+
+def decide_expired(state: SessionState, task_id: UUID, expire: ExpireTask) -> list[Message]:
+    """Fail the running task if it is still `task_id`: it has been silent for too long."""
+    active = _running(state, expire.task_id)
+    if active is None:
+        return []
+    error = (
+        f"No answer came for {expire.waited_s:.0f} s at the '{expire.stage}' step, so the task"
+        " was stopped; try again."
+    )
+    failure = TaskFailed(
+        task_id=active.task_id, session_id=expire.session_id, code="timed_out", error=error
+    )
+    return _finish(state, active, [failure], error)
 
 
 def decide_undo_redo(
