@@ -47,7 +47,7 @@ class HeadResponse(BaseModel):
     session_id: UUID
     task_id: UUID
     head_node_id: UUID
-    previous_node_id: UUID | None = Field(description="The head before the move.")
+    previous_node_id: UUID | None = Field(description="The head when the request was made.")
 
 
 class Branch(BaseModel):
