@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
@@ -135,7 +136,13 @@ EXAMPLES: list[Message] = [
     ),
     commands.SendChatMessage(session_id=SESSION, chat_message_id=uuid4(), text="undo that"),
     commands.MoveHead(session_id=SESSION, node_id=NODE),
-    commands.ExpireTask(session_id=SESSION, task_id=TASK, stage="executing", waited_s=600.5),
+    commands.ExpireTask(
+        session_id=SESSION,
+        task_id=TASK,
+        stage="executing",
+        silent_since=datetime(2026, 1, 2, tzinfo=UTC),
+        waited_s=600.5,
+    ),
     commands.ReplayRecipe(session_id=SESSION, plan=PLAN, description="Replayed 2 steps"),
     events.TaskQueued(
         task_id=TASK, session_id=SESSION, kind="chat", chat_message_id=uuid4(), text="undo"

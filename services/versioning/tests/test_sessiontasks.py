@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Literal
 from uuid import UUID, uuid4, uuid5
 
@@ -320,14 +321,22 @@ def test_a_silent_running_task_expires_and_the_next_one_starts() -> None:
     session = Session()
     first, _ = session.send("first")
     second, _ = session.send("second")
-    queued = ExpireTask(session_id=SESSION, task_id=second, stage="queued", waited_s=700)
-    assert sessiontasks.decide_expired(session.state, second, queued) == []
-    expire = ExpireTask(session_id=SESSION, task_id=first, stage="executing", waited_s=612.4)
-    events = session.apply(sessiontasks.decide_expired(session.state, first, expire))
+    seen = datetime.now(UTC)  # a sweep saw both tasks silent since now
+
+    def expire(task: UUID, stage: str) -> list[Message]:
+        command = ExpireTask(
+            session_id=SESSION, task_id=task, stage=stage, silent_since=seen, waited_s=612.4
+        )
+        return session.apply(sessiontasks.decide_expired(session.state, task, command))
+
+    assert expire(second, "queued") == []  # not running: it waits for the first
+    events = expire(first, "executing")
     assert _types(events) == [ChatMessageRecorded, TaskFailed, TaskStarted]
     failed = events[1]
     assert isinstance(failed, TaskFailed) and failed.code == "timed_out"
     assert "612 s" in failed.error and "'executing'" in failed.error
     assert session.state.active is not None and session.state.active.task_id == second
+    # The same sweep's expiry of the second task is stale: it only just started.
+    assert expire(second, "queued") == []
     # A late result of the expired task changes nothing.
     assert session.executed(first) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from modulardata.contracts.base import Message, register
 from modulardata.contracts.operations import Plan
@@ -141,4 +141,5 @@ class ExpireTask(Message):
     session_id: UUID = Field(description="The task's session.")
     task_id: UUID = Field(description="The task.")
     stage: str = Field(description="The last stage it reached.")
+    silent_since: AwareDatetime = Field(description="When it was last heard of (UTC).")
     waited_s: float = Field(ge=0, description="How long it has been silent, in seconds.")

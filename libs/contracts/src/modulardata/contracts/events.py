@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from modulardata.contracts.base import Message, register
 from modulardata.contracts.commands import ChatTurn
@@ -318,6 +319,9 @@ class TaskStarted(Message):
     )
     plan: Plan | None = Field(default=None, description="For a replay: the operations.")
     description: str | None = Field(default=None, description="For a replay: what it is.")
+    started_at: AwareDatetime = Field(
+        default_factory=lambda: datetime.now(UTC), description="When it started (UTC)."
+    )
 
 
 @register

@@ -77,11 +77,12 @@ class Bus:
         *,
         transient: tuple[type[BaseException], ...] = (),
     ) -> None:
-        """Run `handle` for each envelope on a topic, as the consumer group `group_id`."""
+        """Run `handle` for each envelope on a topic, as the consumer group `group_id` (under
+        the deployment's prefix, so deployments sharing a broker never share a group)."""
 
         @self.broker.subscriber(
             self.topic(base_topic),
-            group_id=group_id,
+            group_id=topics.topic_name(group_id, self._prefix),
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
             fetch_max_wait_ms=self._fetch_max_wait_ms,

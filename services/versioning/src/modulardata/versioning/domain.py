@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from types import MappingProxyType
 from uuid import UUID
 
@@ -69,6 +70,7 @@ class ActiveTask:
     task_id: UUID
     kind: str
     chat_message_id: UUID | None
+    started_at: datetime
     plan: Plan | None = None
     explanation: str | None = None
     executed: TransformationExecuted | None = None
@@ -178,7 +180,12 @@ def _evolve_task(state: SessionState, event: Message) -> SessionState:
         return replace(state, queue=(*state.queue, event))
     if isinstance(event, TaskStarted):
         started = ActiveTask(
-            event.task_id, event.kind, event.chat_message_id, event.plan, event.description
+            event.task_id,
+            event.kind,
+            event.chat_message_id,
+            event.started_at,
+            event.plan,
+            event.description,
         )
         queue = tuple(t for t in state.queue if t.task_id != event.task_id)
         state = replace(state, queue=queue, active=started)

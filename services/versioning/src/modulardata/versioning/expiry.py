@@ -20,7 +20,8 @@ from modulardata.contracts.envelope import Envelope
 log = logging.getLogger(__name__)
 
 _SILENT = text(
-    "SELECT task_id, session_id, stage, extract(epoch FROM now() - updated_at) AS waited"
+    "SELECT task_id, session_id, stage, updated_at,"
+    " extract(epoch FROM now() - updated_at) AS waited"
     " FROM tasks WHERE status IN ('queued', 'running')"
     " AND updated_at < now() - make_interval(secs => :timeout)"
 )
@@ -34,7 +35,11 @@ async def expire_silent_tasks(
         rows = (await conn.execute(_SILENT, {"timeout": timeout_s})).all()
     for row in rows:
         expire = ExpireTask(
-            session_id=row.session_id, task_id=row.task_id, stage=row.stage, waited_s=row.waited
+            session_id=row.session_id,
+            task_id=row.task_id,
+            stage=row.stage,
+            silent_since=row.updated_at,
+            waited_s=row.waited,
         )
         await handle(Envelope.wrap(expire, session_id=row.session_id, correlation_id=row.task_id))
     return len(rows)

@@ -141,9 +141,10 @@ def decide_clarification(
 
 
 def decide_expired(state: SessionState, task_id: UUID, expire: ExpireTask) -> list[Message]:
-    """Fail the running task if it is still `task_id`: it has been silent for too long."""
+    """Fail the running task if it is still `task_id` and was silent since it started (a sweep
+    may have seen the task while it still waited in the queue)."""
     active = _running(state, expire.task_id)
-    if active is None:
+    if active is None or active.started_at > expire.silent_since:
         return []
     error = (
         f"No answer came for {expire.waited_s:.0f} s at the '{expire.stage}' step, so the task"
