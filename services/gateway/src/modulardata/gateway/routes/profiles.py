@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -12,10 +11,9 @@ from modulardata.contracts.profile import Profile
 from modulardata.gateway import queries
 from modulardata.gateway.deps import EngineDep, SessionDep, StorageDep, parse_id
 from modulardata.gateway.exceptions import NotFound
+from modulardata.gateway.nodeprofiles import node_profile
 from modulardata.gateway.schemas import ErrorBody
-from modulardata.profiler.profiles import load_profile
 from modulardata.profiler.prompt import to_prompt
-from modulardata.storage import ObjectNotFound
 
 router = APIRouter(prefix="/v1/sessions", tags=["profiles"])
 
@@ -42,17 +40,12 @@ async def get_profile(
 ) -> Profile | PlainTextResponse:
     """The profile of a version: columns, statistics and findings with suggested fixes."""
     node = await queries.session_node(engine, session.session_id, parse_id(node_id, "node"))
-    if node.profile_uri is None:
+    profile = await node_profile(storage, node)
+    if profile is None:
         raise NotFound(
             f"the profile of node {node.node_id} is not ready yet; try again shortly",
             code="profile_not_ready",
         )
-    try:
-        profile = await asyncio.to_thread(load_profile, storage, node.profile_uri)
-    except ObjectNotFound:
-        raise NotFound(
-            f"the profile of node {node.node_id} is missing", code="profile_not_found"
-        ) from None
     if format == "text":
         return PlainTextResponse(to_prompt(profile, REPORT_TOKENS))
     return profile

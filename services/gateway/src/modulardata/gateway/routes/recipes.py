@@ -3,7 +3,6 @@ replaying a recipe on a session."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -14,13 +13,12 @@ from modulardata.contracts.commands import ReplayRecipe
 from modulardata.contracts.operations import Plan
 from modulardata.gateway import workflows
 from modulardata.gateway.deps import BusDep, EngineDep, OwnerDep, SessionDep, StorageDep, parse_id
-from modulardata.gateway.exceptions import Conflict, NotFound
+from modulardata.gateway.exceptions import Conflict
 from modulardata.gateway.lineage import lineage
+from modulardata.gateway.nodeprofiles import node_profile
 from modulardata.gateway.recipes import Recipe, RecipeError, build_recipe, render_python
 from modulardata.gateway.routes.chat import require_dataset
 from modulardata.gateway.schemas import ErrorBody, TaskAcceptedResponse
-from modulardata.profiler.profiles import load_profile
-from modulardata.storage import ObjectNotFound
 
 router = APIRouter(prefix="/v1/sessions", tags=["recipes"])
 
@@ -53,17 +51,12 @@ async def get_recipe(
     a Python script that rebuilds the version from the original file."""
     path = await lineage(engine, session.session_id, parse_id(node_id, "node"))
     root = path.nodes[0]
-    if root.profile_uri is None:
+    profile = await node_profile(storage, root)
+    if profile is None:
         raise Conflict(
             f"the upload of node {root.node_id} is still being profiled; try again shortly",
             code="profile_not_ready",
         )
-    try:
-        profile = await asyncio.to_thread(load_profile, storage, root.profile_uri)
-    except ObjectNotFound:
-        raise NotFound(
-            f"the profile of node {root.node_id} is missing", code="profile_not_found"
-        ) from None
     try:
         recipe = build_recipe(path.nodes, profile, path.messages)
     except RecipeError as exc:

@@ -1,0 +1,34 @@
+"""Reading a version's stored profile for a response."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol
+from uuid import UUID
+
+from modulardata.contracts.profile import Profile
+from modulardata.gateway.exceptions import NotFound
+from modulardata.profiler.profiles import load_profile
+from modulardata.storage import ObjectNotFound, ObjectStorage
+
+
+class ProfiledNode(Protocol):
+    """A node, and where its profile is once it has one."""
+
+    @property
+    def node_id(self) -> UUID: ...
+
+    @property
+    def profile_uri(self) -> str | None: ...
+
+
+async def node_profile(storage: ObjectStorage, node: ProfiledNode) -> Profile | None:
+    """The node's profile; None while it is not profiled yet, NotFound if its file is gone."""
+    if node.profile_uri is None:
+        return None
+    try:
+        return await asyncio.to_thread(load_profile, storage, node.profile_uri)
+    except ObjectNotFound:
+        raise NotFound(
+            f"the profile of node {node.node_id} is missing", code="profile_not_found"
+        ) from None
