@@ -340,3 +340,27 @@ def test_a_silent_running_task_expires_and_the_next_one_starts() -> None:
     assert expire(second, "queued") == []
     # A late result of the expired task changes nothing.
     assert session.executed(first) == []
+
+
+def test_an_upload_during_a_task_becomes_the_head_after_it() -> None:
+    session = Session()
+    task, _ = session.send()
+    upload = DatasetIngested(
+        session_id=SESSION,
+        node_id=uuid4(),
+        filename="b.csv",
+        upload_uri="u2",
+        storage_uri="file:///b.parquet",
+        content_hash="h",
+        row_count=3,
+        column_count=2,
+        columns=COLUMNS,
+    )
+    uploaded = session.apply(domain.decide_upload(session.state, upload))
+    assert _types(uploaded)[-1] is TaskQueued
+    assert upload.node_id in session.state.nodes and session.head == session.root
+    session.planned(task)
+    session.executed(task)
+    finished = session.profiled(task)
+    assert _types(finished)[-2:] == [HeadMoved, TaskSucceeded]
+    assert session.head == upload.node_id

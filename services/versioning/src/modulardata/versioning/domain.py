@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from modulardata.contracts.base import Message
 from modulardata.contracts.commands import ChatTurn, CreateSession
@@ -219,7 +219,8 @@ def decide_create(state: SessionState, command: CreateSession) -> list[Message]:
 
 
 def decide_upload(state: SessionState, ingested: DatasetIngested) -> list[Message]:
-    """Commit an ingested upload as a root node and move the head to it, once."""
+    """Commit an ingested upload as a root node, once, and move the head to it: at once when the
+    session is idle, else after the tasks before it (as a queued head move)."""
     if state.owner is None:
         raise DomainRejection("session_not_found", f"session {ingested.session_id} does not exist")
     if ingested.node_id in state.nodes:
@@ -242,10 +243,21 @@ def decide_upload(state: SessionState, ingested: DatasetIngested) -> list[Messag
             columns=ingested.columns,
             description=f"Uploaded {ingested.filename}",
         ),
-        HeadMoved(
-            session_id=ingested.session_id, node_id=ingested.node_id, previous_node_id=state.head
-        ),
+        _head_to_upload(state, ingested),
     ]
+
+
+def _head_to_upload(state: SessionState, ingested: DatasetIngested) -> Message:
+    if state.active is None and not state.queue:
+        return HeadMoved(
+            session_id=ingested.session_id, node_id=ingested.node_id, previous_node_id=state.head
+        )
+    return TaskQueued(
+        task_id=uuid5(ingested.node_id, "head"),
+        session_id=ingested.session_id,
+        kind="head_move",
+        node_id=ingested.node_id,
+    )
 
 
 def decide_progress(state: TaskState, progressed: TaskProgressed) -> list[Message]:
