@@ -152,6 +152,25 @@ def test_an_unclear_message_gets_a_question_and_no_version(chat: Chat) -> None:
     assert assistant["role"] == "assistant" and assistant["text"] == asked["question"]
 
 
+def test_the_answer_to_a_question_completes_the_message_asked_about(client: httpx.Client) -> None:
+    session = new_session(client)
+    data = b"name,signup_date,last_order_date\nAnn,2024-01-02,2024-03-04\nBob,2024-02-03,\n"
+    uploaded = wait_task(client, upload(client, session, data, "dates.csv").json()["task_id"])
+    assert uploaded["status"] == "succeeded", uploaded
+
+    def say(message: str) -> dict[str, Any]:
+        response = client.post(f"/v1/sessions/{session}/messages", json={"message": message})
+        assert response.status_code == 202, response.text
+        return wait_task(client, response.json()["task_id"])
+
+    asked = say("drop the date column")
+    assert asked["status"] == "needs_input"
+    assert "'signup_date'" in asked["question"] and "'last_order_date'" in asked["question"]
+    answered = say("the signup one")
+    assert answered["status"] == "succeeded", answered
+    assert answered["result"]["summary"]["columns_removed"] == ["signup_date"]
+
+
 def test_a_failing_transformation_fails_its_task_and_makes_no_version(chat: Chat) -> None:
     recipe = {
         "format": "modulardata.recipe",

@@ -137,3 +137,39 @@ def test_an_unknown_column_is_named_with_the_columns_there_are() -> None:
     outcome = RulePlanner().plan("drop the salary column", COLUMNS)
     assert isinstance(outcome, Clarification)
     assert "'salary'" in outcome.question and "'signup_date'" in outcome.question
+
+
+@pytest.mark.parametrize(
+    ("answer", "column"),
+    [
+        ("last_name", "last_name"),
+        ("the First Name one", "First Name"),
+        ("I mean 'last_name'", "last_name"),
+        ("first", "First Name"),
+    ],
+)
+def test_the_answer_to_which_column_completes_the_earlier_message(answer: str, column: str) -> None:
+    planner = RulePlanner()
+    asked = planner.plan("trim whitespace in name", COLUMNS)
+    assert isinstance(asked, Clarification) and asked.reason == "ambiguous"
+    history = (
+        ChatTurn(role="user", text="trim whitespace in name"),
+        ChatTurn(role="assistant", text=asked.question),
+    )
+    answered = planner.plan(answer, COLUMNS, history)
+    assert isinstance(answered, Planned), answered
+    assert answered.plan.referenced_columns() == (column,)
+
+
+def test_an_answer_that_is_no_option_is_read_as_a_new_message() -> None:
+    planner = RulePlanner()
+    asked = planner.plan("trim whitespace in name", COLUMNS)
+    assert isinstance(asked, Clarification)
+    history = (
+        ChatTurn(role="user", text="trim whitespace in name"),
+        ChatTurn(role="assistant", text=asked.question),
+    )
+    other = planner.plan("drop the email column", COLUMNS, history)
+    assert isinstance(other, Planned) and other.plan.referenced_columns() == ("email",)
+    unclear = planner.plan("city", COLUMNS, history)
+    assert isinstance(unclear, Clarification)

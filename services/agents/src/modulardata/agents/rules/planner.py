@@ -68,7 +68,9 @@ class RulePlanner:
         "The same" and "instead" refer to the latest plan among the assistant's turns.
         """
         previous = next((t.plan for t in reversed(history) if t.plan is not None), None)
-        return self._answer(text, ColumnMatcher(columns), previous)
+        matcher = ColumnMatcher(columns)
+        answered = _answered_question(text, history, matcher)
+        return self._answer(answered or text, matcher, previous)
 
     def _answer(self, text: str, matcher: ColumnMatcher, previous: Plan | None) -> Outcome:
         move = conversation.head_move(text)
@@ -168,6 +170,35 @@ def _columns_after(columns: Sequence[ColumnInfo], operations: list[Operation]) -
             added = (op.column,)
         current += [ColumnInfo(name, "str") for name in added if name not in names]
     return current
+
+
+_WHICH_COLUMN = re.compile(r"^Which column do you mean by '(?P<phrase>.+)': (?P<options>.+)\?$")
+"""The question `_clarify` asks when a phrase fits several columns."""
+_ANSWER_DECORATION = re.compile(
+    r"^(?:(?:i )?mean(?:t)?|(?:i )?want|use|go with|take|it'?s|the)\s+|\s+(?:one|please)$",
+    re.IGNORECASE,
+)
+
+
+def _answered_question(
+    text: str, history: Sequence[ChatTurn], matcher: ColumnMatcher
+) -> str | None:
+    """When the message answers the last question "which column do you mean by X", the message
+    that was asked about, with X replaced by the column chosen; None otherwise."""
+    if len(history) < 2 or (history[-1].role, history[-2].role) != ("assistant", "user"):
+        return None
+    asked = _WHICH_COLUMN.match(history[-1].text)
+    if asked is None:
+        return None
+    options = re.findall(r"'((?:[^']|'(?! or |$))+)'", asked.group("options"))
+    choices = ColumnMatcher([c for c in matcher.columns if c.name in options])
+    try:
+        chosen = choices.resolve(_ANSWER_DECORATION.sub("", text.strip().strip(".!'\"")))
+    except RuleError:
+        return None
+    phrase = re.compile(rf"\b{re.escape(asked.group('phrase'))}\b", re.IGNORECASE)
+    earlier = history[-2].text
+    return phrase.sub(lambda _: chosen, earlier, count=1) if phrase.search(earlier) else None
 
 
 def _clarify(problem: RuleError, matcher: ColumnMatcher) -> Clarification:
