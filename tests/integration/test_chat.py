@@ -93,6 +93,9 @@ def test_a_conversation_makes_one_version_per_message(chat: Chat) -> None:
     nodes = {node["node_id"]: node for node in history["nodes"]}
     assert nodes[second["result"]["node_id"]]["parent_id"] == result["node_id"]
     assert nodes[result["node_id"]]["message"] == "drop rows where age is missing"
+    assert nodes[result["node_id"]]["code"] == result["code"]
+    assert nodes[result["node_id"]]["plan"] == result["plan"]
+    assert nodes[chat.root]["plan"] is None
     users = [m for m in history["messages"] if m["role"] == "user"]
     assistants = [m for m in history["messages"] if m["role"] == "assistant"]
     assert [m["node_id"] for m in users] == [result["node_id"], second["result"]["node_id"]]

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from modulardata.contracts.operations import Plan
 from modulardata.contracts.values import ChangeSummary, ColumnSchema
 from modulardata.gateway.queries import History, OwnedTask
 from modulardata.versioning.readmodels import SessionView
@@ -213,6 +214,11 @@ class NodeResponse(BaseModel):
     description: str
     message: str | None = Field(description="The chat message that made it; None for uploads.")
     is_head: bool
+    task_id: UUID | None = Field(default=None, description="The task that made it.")
+    plan: dict[str, Any] | None = Field(
+        default=None, description="The operations that made it from its parent; None for uploads."
+    )
+    code: str | None = Field(default=None, description="The pandas code those operations ran.")
 
 
 class MessageResponse(BaseModel):
@@ -251,6 +257,9 @@ class HistoryResponse(BaseModel):
                 if node.created_by_message_id
                 else None,
                 is_head=node.node_id == view.head_node_id,
+                task_id=node.task_id,
+                plan=node.plan,
+                code=Plan.model_validate(node.plan).compile() if node.plan else None,
             )
             for node in history.nodes
         ]
