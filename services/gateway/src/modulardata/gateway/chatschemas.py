@@ -15,7 +15,7 @@ from modulardata.versioning.readmodels import NodeView
 class ChatMessageRequest(BaseModel):
     """A chat message: what to do to the session's current version, in plain English."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     message: str = Field(
         min_length=1,
