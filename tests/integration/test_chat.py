@@ -294,7 +294,12 @@ def test_chat_before_any_upload_and_bad_bodies_are_refused(client: httpx.Client)
     session = new_session(client)
     early = client.post(f"/v1/sessions/{session}/messages", json={"message": "remove duplicates"})
     assert early.status_code == 409 and early.json()["error"]["code"] == "no_dataset"
-    bodies = ({}, {"message": " \n "}, {"message": "x" * 4001}, {"message": "ok", "extra": 1})
+    bodies: list[dict[str, Any]] = [
+        {},
+        {"message": " \n "},
+        {"message": "x" * 4001},
+        {"message": "ok", "extra": 1},
+    ]
     for body in bodies:
         response = client.post(f"/v1/sessions/{session}/messages", json=body)
         assert response.status_code == 422, body
