@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import reduce
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -22,22 +22,13 @@ from modulardata.contracts.events import (
 )
 from modulardata.versioning import domain, sessiontasks
 from modulardata.versioning.exceptions import DomainRejection
+from services.versioning.tests.uploads import ingested
 
 SESSION = uuid4()
 
 
-def _ingested(node: object = None) -> DatasetIngested:
-    return DatasetIngested(
-        session_id=SESSION,
-        node_id=node or uuid4(),
-        filename="c.csv",
-        upload_uri="u",
-        storage_uri="s",
-        content_hash="h",
-        row_count=2,
-        column_count=1,
-        columns=(),
-    )
+def _ingested(node: UUID | None = None) -> DatasetIngested:
+    return ingested(SESSION, node_id=node)
 
 
 def _fold(events: list[Message]) -> domain.SessionState:

@@ -9,11 +9,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from modulardata.contracts.commands import CreateSession, SendChatMessage
 from modulardata.contracts.envelope import Envelope
-from modulardata.contracts.events import DatasetIngested
 from modulardata.versioning import projector
 from modulardata.versioning.expiry import expire_silent_tasks
 from modulardata.versioning.handlers import VersioningHandlers
 from modulardata.versioning.readmodels import TaskView
+from services.versioning.tests.uploads import ingested
 
 
 async def test_a_silent_chat_task_is_failed_and_a_fresh_one_is_not(engine: AsyncEngine) -> None:
@@ -25,19 +25,7 @@ async def test_a_silent_chat_task_is_failed_and_a_fresh_one_is_not(engine: Async
         await handlers.handle(envelope)
 
     await send(CreateSession(session_id=session, owner="k"))
-    await send(
-        DatasetIngested(
-            session_id=session,
-            node_id=uuid4(),
-            filename="a.csv",
-            upload_uri="u",
-            storage_uri="file:///a.parquet",
-            content_hash="h",
-            row_count=1,
-            column_count=0,
-            columns=(),
-        )
-    )
+    await send(ingested(session))
     task = uuid4()
     await send(SendChatMessage(session_id=session, chat_message_id=uuid4(), text="hi"), task)
     await projector.project_batch(engine, 100)

@@ -18,7 +18,6 @@ from modulardata.contracts.commands import (
 from modulardata.contracts.events import (
     ChatMessageRecorded,
     ClarificationRequested,
-    DatasetIngested,
     DatasetProfiled,
     HeadMoved,
     HeadMoveRequested,
@@ -37,6 +36,7 @@ from modulardata.contracts.operations import DropNulls, Plan, TrimWhitespace
 from modulardata.contracts.values import ColumnSchema
 from modulardata.versioning import domain, sessiontasks
 from modulardata.versioning.domain import SessionState
+from services.versioning.tests.uploads import ingested
 
 SESSION = uuid4()
 COLUMNS = (ColumnSchema(name="age", dtype="double"), ColumnSchema(name="name", dtype="string"))
@@ -50,17 +50,7 @@ class Session:
         self.state = SessionState()
         self.log: list[Message] = []
         self.apply(domain.decide_create(self.state, CreateSession(session_id=SESSION, owner="k")))
-        upload = DatasetIngested(
-            session_id=SESSION,
-            node_id=uuid4(),
-            filename="c.csv",
-            upload_uri="u",
-            storage_uri="file:///root.parquet",
-            content_hash="h",
-            row_count=10,
-            column_count=2,
-            columns=COLUMNS,
-        )
+        upload = ingested(SESSION, rows=10, columns=COLUMNS, storage_uri="file:///root.parquet")
         self.root = upload.node_id
         self.apply(domain.decide_upload(self.state, upload))
 
@@ -345,17 +335,7 @@ def test_a_silent_running_task_expires_and_the_next_one_starts() -> None:
 def test_an_upload_during_a_task_becomes_the_head_after_it() -> None:
     session = Session()
     task, _ = session.send()
-    upload = DatasetIngested(
-        session_id=SESSION,
-        node_id=uuid4(),
-        filename="b.csv",
-        upload_uri="u2",
-        storage_uri="file:///b.parquet",
-        content_hash="h",
-        row_count=3,
-        column_count=2,
-        columns=COLUMNS,
-    )
+    upload = ingested(SESSION, rows=3, columns=COLUMNS)
     uploaded = session.apply(domain.decide_upload(session.state, upload))
     assert _types(uploaded)[-1] is TaskQueued
     assert upload.node_id in session.state.nodes and session.head == session.root
