@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from modulardata.gateway import queries
 from modulardata.gateway.auth import bearer_token
 from modulardata.gateway.config import GatewaySettings
-from modulardata.gateway.exceptions import NotFound, Unauthorized
+from modulardata.gateway.exceptions import Conflict, NotFound, Unauthorized
 from modulardata.gateway.keys import owner_of
 from modulardata.gateway.queries import OwnedTask
 from modulardata.messaging.bus import Bus
@@ -97,6 +97,12 @@ async def owned_session(session_id: str, owner: OwnerDep, engine: EngineDep) -> 
 async def owned_task(task_id: str, owner: OwnerDep, engine: EngineDep) -> OwnedTask:
     """The task in the path, if it belongs to the caller."""
     return await queries.owned_task(engine, parse_id(task_id, "task"), owner)
+
+
+def require_dataset(session: SessionView) -> None:
+    """Conflict unless the session has a version to work on."""
+    if session.head_node_id is None:
+        raise Conflict("upload a dataset to the session first", code="no_dataset")
 
 
 SessionDep = Annotated[SessionView, Depends(owned_session)]

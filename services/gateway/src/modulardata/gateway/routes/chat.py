@@ -16,20 +16,20 @@ from modulardata.gateway.chatschemas import (
     HeadResponse,
     MoveHeadRequest,
 )
-from modulardata.gateway.deps import BusDep, EngineDep, OwnerDep, SessionDep, SettingsDep
+from modulardata.gateway.deps import (
+    BusDep,
+    EngineDep,
+    OwnerDep,
+    SessionDep,
+    SettingsDep,
+    require_dataset,
+)
 from modulardata.gateway.exceptions import Conflict
 from modulardata.gateway.schemas import ErrorBody, TaskAcceptedResponse, TaskStatus
-from modulardata.versioning.readmodels import SessionView
 
 router = APIRouter(prefix="/v1/sessions", tags=["chat"])
 
 _ERRORS = {status: {"model": ErrorBody} for status in (404, 409, 422, 503)}
-
-
-def require_dataset(session: SessionView) -> None:
-    """Conflict unless the session has a version to work on."""
-    if session.head_node_id is None:
-        raise Conflict("upload a dataset to the session first", code="no_dataset")
 
 
 @router.post("/{session_id}/messages", status_code=202, responses=_ERRORS)  # type: ignore[arg-type]

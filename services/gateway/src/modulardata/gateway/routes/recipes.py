@@ -12,12 +12,19 @@ from pydantic import BaseModel, ConfigDict
 from modulardata.contracts.commands import ReplayRecipe
 from modulardata.contracts.operations import Plan
 from modulardata.gateway import workflows
-from modulardata.gateway.deps import BusDep, EngineDep, OwnerDep, SessionDep, StorageDep, parse_id
+from modulardata.gateway.deps import (
+    BusDep,
+    EngineDep,
+    OwnerDep,
+    SessionDep,
+    StorageDep,
+    parse_id,
+    require_dataset,
+)
 from modulardata.gateway.exceptions import Conflict
 from modulardata.gateway.lineage import lineage
 from modulardata.gateway.nodeprofiles import node_profile
 from modulardata.gateway.recipes import Recipe, RecipeError, build_recipe, render_python
-from modulardata.gateway.routes.chat import require_dataset
 from modulardata.gateway.schemas import ErrorBody, TaskAcceptedResponse
 
 router = APIRouter(prefix="/v1/sessions", tags=["recipes"])
