@@ -15,15 +15,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from modulardata.gateway.exceptions import NotFound
 from modulardata.gateway.tables import AcceptedTask
 from modulardata.versioning.readmodels import (
+    FINISHED_STATUSES,
     READ_MODELS,
     ChatLogView,
     NodeView,
     SessionView,
     TaskView,
 )
-
-FINISHED = ("succeeded", "failed", "needs_input")
-"""Statuses a task ends in."""
 
 
 @dataclass(frozen=True)
@@ -119,7 +117,7 @@ async def wait_for_task(
     while True:
         async with AsyncSession(engine) as session:
             view = await session.get(TaskView, task_id)
-        if (view is not None and view.status in FINISHED) or (loop.time() >= deadline):
+        if (view is not None and view.status in FINISHED_STATUSES) or (loop.time() >= deadline):
             return view
         await asyncio.sleep(poll_s)
 

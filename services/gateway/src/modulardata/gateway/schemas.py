@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from modulardata.contracts.operations import Plan
 from modulardata.contracts.values import ChangeSummary, ColumnSchema
 from modulardata.gateway.queries import History, OwnedTask
-from modulardata.versioning.readmodels import SessionView
+from modulardata.versioning.readmodels import FINISHED_STATUSES, SessionView
 
 
 class ErrorDetail(BaseModel):
@@ -122,7 +122,7 @@ class TaskResponse(BaseModel):
     @property
     def finished(self) -> bool:
         """Whether the task has reached its final status."""
-        return self.status in ("succeeded", "failed", "needs_input")
+        return self.status in FINISHED_STATUSES
 
     @classmethod
     def of(cls, task: OwnedTask) -> TaskResponse:

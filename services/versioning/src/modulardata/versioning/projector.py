@@ -35,6 +35,7 @@ from modulardata.versioning import eventstore
 from modulardata.versioning.eventstore import RecordedEvent
 from modulardata.versioning.readmodels import (
     ADDED_COLUMNS,
+    FINISHED_STATUSES,
     READ_MODELS,
     ChatLogView,
     NodeView,
@@ -209,10 +210,6 @@ async def _update_task(conn: AsyncConnection, task_id: UUID, **values: Any) -> N
     )
 
 
-TERMINAL = ("succeeded", "failed", "needs_input")
-"""Statuses a task never leaves."""
-
-
 def _task_values(event: TaskEvent) -> dict[str, Any]:
     """The task row's columns an event sets."""
     if isinstance(event, TaskProgressed):
@@ -259,7 +256,7 @@ async def _apply_task(conn: AsyncConnection, recorded: RecordedEvent, event: Tas
     )
     already_applied = TaskView.events.contains([{"position": recorded.position}])  # type: ignore[attr-defined]
     status = col(TaskView.status)
-    moves_on: ColumnElement[bool] = status.not_in(TERMINAL)
+    moves_on: ColumnElement[bool] = status.not_in(FINISHED_STATUSES)
     if isinstance(event, TaskProgressed):
         rank = TASK_STAGES.index(event.stage) if event.stage in TASK_STAGES else len(TASK_STAGES)
         later = TASK_STAGES[rank + 1 :]
