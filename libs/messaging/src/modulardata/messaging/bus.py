@@ -76,9 +76,14 @@ class Bus:
         handle: Handler,
         *,
         transient: tuple[type[BaseException], ...] = (),
+        concurrency: int = 1,
     ) -> None:
         """Run `handle` for each envelope on a topic, as the consumer group `group_id` (under
-        the deployment's prefix, so deployments sharing a broker never share a group)."""
+        the deployment's prefix, so deployments sharing a broker never share a group).
+
+        With `concurrency` above 1 the group runs that many consumers, each with its own share
+        of the partitions: a slow message holds only its partition, and every partition keeps
+        its order."""
 
         @self.broker.subscriber(
             self.topic(base_topic),
@@ -86,6 +91,7 @@ class Bus:
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
             fetch_max_wait_ms=self._fetch_max_wait_ms,
+            max_workers=concurrency,
         )
         async def consume(message: KafkaMessage) -> None:
             body = message.body
