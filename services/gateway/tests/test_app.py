@@ -34,7 +34,7 @@ from modulardata.contracts.profile import Profile
 from modulardata.gateway import cli
 from modulardata.gateway.config import GatewaySettings
 from modulardata.gateway.deps import Resources
-from modulardata.gateway.keys import create_api_key, hash_key, key_id_for
+from modulardata.gateway.keys import Scope, create_api_key, hash_key, key_id_for, revoke_api_key
 from modulardata.gateway.main import create_app
 from modulardata.gateway.tables import AcceptedTask
 from modulardata.messaging.bus import Bus
@@ -520,21 +520,81 @@ async def test_an_unknown_key_is_a_401(gateway: Gateway) -> None:
     assert response.headers["www-authenticate"] == "Bearer"
 
 
-def test_create_key_prints_a_working_key_once(
-    gateway_database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.fixture
+def cli_database(gateway_database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The CLI's settings point at the test database."""
     monkeypatch.delenv("MODULARDATA_GATEWAY_DATABASE_URL", raising=False)
     monkeypatch.setenv("DATABASE_URL", gateway_database_url)
-    cli.main(["create-key", "--name", "ci"])
+    return gateway_database_url
+
+
+@pytest.mark.parametrize("command", [["create-key"], ["keys", "create"]])
+def test_create_key_prints_a_working_key_once(
+    cli_database: str, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli.main([*command, "--name", "ci"])
     printed = capsys.readouterr()
     key = printed.out.strip()
     assert len(key) >= 40
     assert key not in printed.err
-    with psycopg.connect(gateway_database_url) as conn:
+    with psycopg.connect(cli_database) as conn:
         row = conn.execute(
-            "SELECT key_id, name FROM api_keys WHERE key_hash = %s", (hash_key(key),)
+            "SELECT key_id, name, scope, revoked_at FROM api_keys WHERE key_hash = %s",
+            (hash_key(key),),
         ).fetchone()
-    assert row == (key_id_for(hash_key(key)), "ci")
+    assert row == (key_id_for(hash_key(key)), "ci", "read-write", None)
+
+
+def test_keys_are_listed_and_revoked_by_id(
+    cli_database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli.main(["keys", "create", "--name", "dashboard", "--scope", "read"])
+    key_id = key_id_for(hash_key(capsys.readouterr().out.strip()))
+    cli.main(["keys", "revoke", key_id])
+    assert f"revoked {key_id}" in capsys.readouterr().err
+    cli.main(["keys", "list"])
+    listed = {
+        line.split("\t")[0]: line.split("\t") for line in capsys.readouterr().out.splitlines()
+    }
+    _, scope, created, revoked, name = listed[key_id]
+    assert (scope, name) == ("read", "dashboard")
+    assert datetime.fromisoformat(revoked) >= datetime.fromisoformat(created)
+    with pytest.raises(SystemExit, match="no API key 'key_unknown'"):
+        cli.main(["keys", "revoke", "key_unknown"])
+
+
+async def test_a_read_only_key_reads_but_may_not_write(gateway: Gateway) -> None:
+    session_id = await gateway.new_session()
+    key = await create_api_key(gateway.engine, "reader", Scope.READ)
+    async with gateway.engine.begin() as conn:  # a read-only key cannot make its own session
+        await conn.execute(
+            update(SessionView)
+            .where(col(SessionView.session_id) == session_id)
+            .values(owner=key_id_for(hash_key(key)))
+        )
+    reader = {"Authorization": f"Bearer {key}"}
+    assert (
+        await gateway.client.get(f"/v1/sessions/{session_id}", headers=reader)
+    ).status_code == 200
+    for method, path in (
+        ("POST", "/v1/sessions"),
+        ("POST", f"/v1/sessions/{session_id}/messages"),
+        ("POST", f"/v1/sessions/{session_id}/head"),
+    ):
+        refused = await gateway.client.request(method, path, headers=reader, json={})
+        assert refused.status_code == 403, path
+        assert refused.json()["error"]["code"] == "forbidden"
+    assert len(gateway.commands("CreateSession")) == 1
+
+
+async def test_a_revoked_key_is_a_401(gateway: Gateway) -> None:
+    key = await create_api_key(gateway.engine, "leaked")
+    headers = {"Authorization": f"Bearer {key}"}
+    assert (await gateway.client.post("/v1/sessions", headers=headers)).status_code == 201
+    assert await revoke_api_key(gateway.engine, key_id_for(hash_key(key)))
+    refused = await gateway.client.get("/v1/sessions", headers=headers)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "key_revoked"
 
 
 async def test_a_nodes_profile_is_served_once_ready_as_json_and_text(gateway: Gateway) -> None:

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from modulardata.gateway import queries
 from modulardata.gateway.auth import bearer_token
 from modulardata.gateway.config import GatewaySettings
-from modulardata.gateway.exceptions import Conflict, NotFound, Unauthorized
-from modulardata.gateway.keys import owner_of
+from modulardata.gateway.exceptions import Conflict, Forbidden, NotFound, Unauthorized
+from modulardata.gateway.keys import caller_of
 from modulardata.gateway.queries import OwnedTask
 from modulardata.messaging.bus import Bus
 from modulardata.storage import ObjectStorage
@@ -70,12 +70,21 @@ StorageDep = Annotated[ObjectStorage, Depends(get_storage)]
 BusDep = Annotated[Bus, Depends(get_bus)]
 
 
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""Methods that change nothing, so a read-only key may use them."""
+
+
 async def authenticate(request: Request, engine: EngineDep) -> str:
-    """The id of the caller's API key; Unauthorized unless the key is known."""
-    key_id = await owner_of(engine, bearer_token(request.headers.get("authorization")))
-    if key_id is None:
+    """The id of the caller's API key; Unauthorized unless the key is known and not revoked,
+    Forbidden when a read-only key asks to change something."""
+    caller = await caller_of(engine, bearer_token(request.headers.get("authorization")))
+    if caller is None:
         raise Unauthorized("unknown API key")
-    return key_id
+    if caller.revoked:
+        raise Unauthorized("this API key has been revoked", code="key_revoked")
+    if request.method not in READ_METHODS and not caller.can_write:
+        raise Forbidden(f"this API key is read-only; {request.method} needs a read-write key")
+    return caller.key_id
 
 
 OwnerDep = Annotated[str, Depends(authenticate)]

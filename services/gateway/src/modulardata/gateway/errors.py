@@ -17,6 +17,7 @@ from starlette.requests import ClientDisconnect
 from modulardata.gateway.exceptions import (
     BadUpload,
     Conflict,
+    Forbidden,
     GatewayError,
     MissingFilePart,
     NotFound,
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 STATUS: dict[type[GatewayError], int] = {
     Unauthorized: 401,
+    Forbidden: 403,
     NotFound: 404,
     BadUpload: 400,
     MissingFilePart: 422,

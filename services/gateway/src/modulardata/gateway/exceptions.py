@@ -26,6 +26,12 @@ class Unauthorized(GatewayError):
     code = "unauthorized"
 
 
+class Forbidden(GatewayError):
+    """The API key is valid but may not do this (a read-only key asking to write)."""
+
+    code = "forbidden"
+
+
 class NotFound(GatewayError):
     """The resource does not exist, or belongs to another API key."""
 

@@ -65,7 +65,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         title="ModularData gateway",
         version="0.1.0",
         lifespan=lifespan,
-        responses={401: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+        responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 422: {"model": ErrorBody}},
     )
     app.state.resources = resources
     install_error_handlers(app)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Column, DateTime, func, text
+from sqlalchemy import Column, DateTime, Text, func, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Field, SQLModel
 
@@ -31,6 +31,16 @@ class ApiKey(SQLModel, table=True):
     key_hash: str = Field(unique=True)
     name: str
     created_at: datetime = _utc_column()
+    scope: str = Field(
+        default="read-write",
+        sa_column=Column(Text, nullable=False, server_default="read-write"),
+        description="read | read-write",
+    )
+    revoked_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(DateTime(timezone=True), nullable=True),
+        description="When the key was revoked; a revoked key authenticates nothing.",
+    )
 
 
 class AcceptedTask(SQLModel, table=True):
@@ -53,3 +63,6 @@ async def create_tables(engine: AsyncEngine) -> None:
         # CREATE TABLE IF NOT EXISTS still races on the type catalogue between replicas.
         await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
         await conn.run_sync(SQLModel.metadata.create_all, tables=tables)
+        # Key tables made before scopes and revocation get the columns (create_all adds none).
+        for column in ("scope TEXT NOT NULL DEFAULT 'read-write'", "revoked_at TIMESTAMPTZ"):
+            await conn.execute(text(f"ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS {column}"))
