@@ -243,6 +243,7 @@ STATUS_TEXT = {
     404: "Not Found",
     409: "Conflict",
     422: "Unprocessable Entity",
+    429: "Too Many Requests",
     503: "Service Unavailable",
 }
 
@@ -682,7 +683,34 @@ HEALTH = folder(
                     "Database down", 503, "database_unavailable", "the database does not answer"
                 ),
             ],
-        )
+        ),
+        item(
+            "Metrics",
+            "GET",
+            "/metrics",
+            auth=NO_AUTH,
+            description="Prometheus metrics: `modulardata_gateway_requests_total` (by method, "
+            "route and status), `modulardata_gateway_request_duration_seconds`, "
+            "`modulardata_gateway_throttled_total` (429s by reason: `rate_limited`, "
+            "`session_busy`) and `modulardata_dead_letters`. Needs an API key only when "
+            "`MODULARDATA_GATEWAY_METRICS_REQUIRE_KEY` is set.",
+            tests=expect_status(200)
+            + """pm.test('Prometheus text with the request counts', () => {
+    pm.expect(pm.response.headers.get('Content-Type')).to.include('text/plain');
+    pm.expect(pm.response.text()).to.include('modulardata_gateway_requests_total');
+    pm.expect(pm.response.text()).to.include('modulardata_dead_letters');
+});
+""",
+            examples=[
+                example(
+                    "Metrics",
+                    200,
+                    'modulardata_gateway_requests_total{method="GET",route="/healthz",'
+                    'status="200"} 1.0\nmodulardata_dead_letters 0.0\n',
+                    "text/plain; version=0.0.4; charset=utf-8",
+                )
+            ],
+        ),
     ],
 )
 

@@ -22,6 +22,11 @@ import httpx
 
 BIN = Path(sys.executable).parent
 DEFAULT_KAFKA = "127.0.0.1:19092"
+UNLIMITED = {
+    "MODULARDATA_GATEWAY_RATE_LIMIT": "1000000/second",
+    "MODULARDATA_GATEWAY_SESSION_QUEUE_LIMIT": "1000000",
+}
+"""Gateway limits no test trips by accident; a test of the limits sets its own in extra_env."""
 
 
 def free_port() -> int:
@@ -105,6 +110,7 @@ class Stack:
             "STORAGE_URL": f"file://{self.workdir / 'storage'}",
             "MODULARDATA_API_KEY": self.api_key,
             "MODULARDATA_GATEWAY_PORT": str(self.port),
+            **UNLIMITED,
             **self.extra_env,
         }
 
@@ -125,18 +131,23 @@ class Stack:
 
     def wait_healthy(self, timeout_s: float = 90) -> None:
         """Block until the gateway's health check passes."""
+        self.wait_url_healthy(self.url, list(self.services.values()), timeout_s)
+
+    @staticmethod
+    def wait_url_healthy(url: str, services: list[ServiceProcess], timeout_s: float = 90) -> None:
+        """Block until the gateway at `url` passes its health check; fail if a service exits."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            for service in self.services.values():
+            for service in services:
                 if service.process and service.process.poll() is not None:
                     raise RuntimeError(f"{service.name} exited:\n{service.log_tail()}")
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
-        raise TimeoutError(f"gateway not healthy:\n{self.services['gateway'].log_tail()}")
+        raise TimeoutError(f"gateway at {url} not healthy:\n{services[-1].log_tail()}")
 
     def stop(self) -> None:
         """Stop every service."""

@@ -638,3 +638,36 @@ async def test_a_nodes_profile_is_served_once_ready_as_json_and_text(gateway: Ga
     assert (await gateway.client.get(path, headers=other)).status_code == 404
     unknown = await gateway.client.get(f"/v1/sessions/{session_id}/nodes/{uuid4()}/profile")
     assert unknown.json()["error"]["code"] == "node_not_found"
+
+
+async def test_a_session_whose_queue_is_full_answers_429_session_busy(gateway: Gateway) -> None:
+    session_id = await gateway.new_session()
+    limit = GatewaySettings().session_queue_limit
+    waiting = [uuid4() for _ in range(limit)]
+    await gateway.add(
+        *(
+            AcceptedTask(task_id=t, session_id=session_id, owner=LOCAL_OWNER, kind="chat")
+            for t in waiting
+        )
+    )
+    chat = {"message": "drop rows where age is missing"}
+
+    busy = await gateway.client.post(f"/v1/sessions/{session_id}/messages", json=chat)
+    assert busy.status_code == 429, busy.text
+    assert busy.json()["error"]["code"] == "session_busy"
+    assert busy.headers["Retry-After"] == str(GatewaySettings().session_busy_retry_after_s)
+
+    await gateway.add(
+        TaskView(
+            task_id=waiting[0],
+            session_id=session_id,
+            status="succeeded",
+            stage="succeeded",
+            events=[],
+            created_at=NOW,
+            updated_at=NOW,
+        )
+    )
+    # A task that ended frees its place: the message is now judged on its merits.
+    again = await gateway.client.post(f"/v1/sessions/{session_id}/messages", json=chat)
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "no_dataset")

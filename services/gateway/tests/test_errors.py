@@ -12,6 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from modulardata.gateway.admission import session_has_room
 from modulardata.gateway.config import GatewaySettings
 from modulardata.gateway.deps import authenticate, owned_session
 from modulardata.gateway.main import create_app
@@ -41,13 +42,15 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 def signed_in(app: FastAPI) -> None:
-    """The caller is authenticated and owns the session in the path, without a database."""
+    """The caller is authenticated and owns the session in the path, which has room for a task,
+    without a database."""
     now = datetime.now(UTC)
     session = SessionView(
         session_id=uuid4(), owner="key_test", name=None, created_at=now, updated_at=now
     )
     app.dependency_overrides[authenticate] = lambda: "key_test"
     app.dependency_overrides[owned_session] = lambda: session
+    app.dependency_overrides[session_has_room] = lambda: None
 
 
 def error_of(response: httpx.Response, status: int) -> dict[str, Any]:

@@ -95,7 +95,12 @@ def main(argv: list[str] | None = None) -> None:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+        uvicorn.run(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            timeout_keep_alive=round(settings.keep_alive_s),
+        )
     elif command in ("create", "create-key"):
         _create(settings, args.name, args.scope)
     elif command == "list":

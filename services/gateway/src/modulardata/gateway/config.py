@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, SecretStr
+from limits import parse_many
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from modulardata.messaging.settings import KafkaSettings
@@ -46,3 +47,33 @@ class GatewaySettings(KafkaSettings, StorageSettings):
         default=True,
         description="Create missing Kafka topics at startup (off where topics are provisioned).",
     )
+    rate_limit: str = Field(
+        default="50/second;1000/minute",
+        description="What each API key may send to /v1, as rate strings of the `limits` "
+        "library joined by ';': '50/second;1000/minute' allows bursts of 50 in any second and "
+        "1000 in any minute. Over it: 429 `rate_limited` with Retry-After.",
+    )
+    session_queue_limit: int = Field(
+        default=10,
+        ge=1,
+        description="Unfinished tasks (queued or running) a session may hold; one more upload, "
+        "message, head move or replay is answered 429 `session_busy` with Retry-After.",
+    )
+    session_busy_retry_after_s: int = Field(
+        default=5, ge=1, description="The Retry-After of a 429 `session_busy`, in seconds."
+    )
+    keep_alive_s: float = Field(
+        default=75,
+        gt=0,
+        description="How long `serve` keeps an idle connection open: longer than the 60 s of "
+        "common clients' pools, so it never closes one a client is about to reuse.",
+    )
+    metrics_require_key: bool = Field(
+        default=False, description="Serve GET /metrics only to a caller with an API key."
+    )
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _parses_as_rate_limits(cls, value: str) -> str:
+        parse_many(value)
+        return value

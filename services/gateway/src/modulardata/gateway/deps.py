@@ -15,7 +15,9 @@ from modulardata.gateway.auth import bearer_token
 from modulardata.gateway.config import GatewaySettings
 from modulardata.gateway.exceptions import Conflict, Forbidden, NotFound, Unauthorized
 from modulardata.gateway.keys import caller_of
+from modulardata.gateway.metrics import GatewayMetrics
 from modulardata.gateway.queries import OwnedTask
+from modulardata.gateway.ratelimit import RateLimits
 from modulardata.messaging.bus import Bus
 from modulardata.storage import ObjectStorage
 from modulardata.versioning.readmodels import SessionView
@@ -29,6 +31,8 @@ class Resources:
     engine: AsyncEngine
     storage: ObjectStorage
     bus: Bus
+    metrics: GatewayMetrics
+    rate_limits: RateLimits
 
 
 bearer_scheme = HTTPBearer(auto_error=False, description="An API key: `Bearer <key>`.")

@@ -21,6 +21,7 @@ from modulardata.gateway.exceptions import (
     GatewayError,
     MissingFilePart,
     NotFound,
+    TooManyRequests,
     Unauthorized,
     Unavailable,
     UnsupportedMediaType,
@@ -42,6 +43,7 @@ STATUS: dict[type[GatewayError], int] = {
     Unavailable: 503,
     Conflict: 409,
     UploadRejected: 422,
+    TooManyRequests: 429,
 }
 
 UPLOAD_REJECTION_STATUS: dict[str, int] = {
@@ -85,7 +87,9 @@ def status_of(exc: GatewayError) -> int:
 async def _gateway_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, GatewayError)
     status = status_of(exc)
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else {}
+    if exc.retry_after_s is not None:
+        headers["Retry-After"] = str(exc.retry_after_s)
     return error_response(status, exc.code, exc.message, headers, exc.task_id)
 
 

@@ -11,11 +11,18 @@ class GatewayError(Exception):
     code = "error"
 
     def __init__(
-        self, message: str, *, code: str | None = None, task_id: UUID | None = None
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        task_id: UUID | None = None,
+        retry_after_s: int | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.task_id = task_id
+        self.retry_after_s = retry_after_s
+        """When set, answered as `Retry-After`: the client may try again after this long."""
         if code is not None:
             self.code = code
 
@@ -78,3 +85,9 @@ class Conflict(GatewayError):
     """The request does not fit the resource's current state (e.g. chat before any upload)."""
 
     code = "conflict"
+
+
+class TooManyRequests(GatewayError):
+    """The caller is over its rate limit, or its session's queue is full; retry later."""
+
+    code = "rate_limited"

@@ -8,16 +8,20 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
+from modulardata.gateway.admission import within_rate_limit
 from modulardata.gateway.config import GatewaySettings
 from modulardata.gateway.deps import Resources, bearer_scheme
 from modulardata.gateway.errors import install_error_handlers
 from modulardata.gateway.keys import register_api_key
+from modulardata.gateway.metrics import GatewayMetrics, MetricsMiddleware
+from modulardata.gateway.ratelimit import RateLimits
 from modulardata.gateway.routes import (
     chat,
     data,
     datasets,
     diff,
     health,
+    metrics,
     profiles,
     recipes,
     sessions,
@@ -42,6 +46,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         engine=make_engine(settings.database_url),
         storage=settings.open_storage(),
         bus=Bus(make_broker(settings, client_id="modulardata-gateway"), settings),
+        metrics=GatewayMetrics(),
+        rate_limits=RateLimits(settings.rate_limit),
     )
 
     @asynccontextmanager
@@ -69,7 +75,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.state.resources = resources
     install_error_handlers(app)
+    app.add_middleware(MetricsMiddleware, metrics=resources.metrics)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     for module in (sessions, datasets, chat, tasks, data, diff, profiles, recipes):
-        app.include_router(module.router, dependencies=[Depends(bearer_scheme)])
+        # The rate limit comes first: an over-limit request costs no query.
+        app.include_router(
+            module.router,
+            dependencies=[Depends(within_rate_limit), Depends(bearer_scheme)],
+            responses={429: {"model": ErrorBody, "description": "Over a limit; see Retry-After."}},
+        )
     return app

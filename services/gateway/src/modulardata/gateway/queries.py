@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import func, text
+from sqlalchemy import func, or_, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,6 +22,10 @@ from modulardata.versioning.readmodels import (
     SessionView,
     TaskView,
 )
+
+UNSEEN_TASK_EXPIRY = timedelta(minutes=15)
+"""An accepted task the log has not seen for this long no longer counts as unfinished (its
+command was lost or refused), so it cannot keep its session busy for ever."""
 
 
 @dataclass(frozen=True)
@@ -169,3 +173,23 @@ async def owned_task(engine: AsyncEngine, task_id: UUID, owner: str) -> OwnedTas
             if task_session is not None and task_session.owner == owner:
                 return OwnedTask(task_id, view.session_id, "unknown", view.created_at, view)
     raise NotFound(f"task {task_id} not found", code="task_not_found")
+
+
+async def unfinished_tasks(engine: AsyncEngine, session_id: UUID) -> int:
+    """How many tasks accepted for the session have not ended: queued, running, or not yet in
+    the log (recently accepted)."""
+    seen_since = datetime.now(UTC) - UNSEEN_TASK_EXPIRY
+    statement = (
+        select(func.count())
+        .select_from(AcceptedTask)
+        .outerjoin(TaskView, col(TaskView.task_id) == col(AcceptedTask.task_id))
+        .where(AcceptedTask.session_id == session_id)
+        .where(
+            or_(
+                col(TaskView.status).not_in(FINISHED_STATUSES),
+                col(TaskView.task_id).is_(None) & (col(AcceptedTask.created_at) > seen_since),
+            )
+        )
+    )
+    async with AsyncSession(engine) as session:
+        return (await session.exec(statement)).one()

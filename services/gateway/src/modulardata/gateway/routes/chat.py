@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import uuid4
 
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Body, Depends, Response
 
 from modulardata.contracts.commands import MoveHead, SendChatMessage
 from modulardata.gateway import queries, workflows
+from modulardata.gateway.admission import session_has_room
 from modulardata.gateway.chatschemas import (
     BranchesResponse,
     ChatAcceptedResponse,
@@ -32,7 +33,12 @@ router = APIRouter(prefix="/v1/sessions", tags=["chat"])
 _ERRORS = {status: {"model": ErrorBody} for status in (404, 409, 422, 503)}
 
 
-@router.post("/{session_id}/messages", status_code=202, responses=_ERRORS)  # type: ignore[arg-type]
+@router.post(
+    "/{session_id}/messages",
+    status_code=202,
+    responses=_ERRORS,  # type: ignore[arg-type]
+    dependencies=[Depends(session_has_room)],
+)
 async def send_message(
     body: ChatMessageRequest,
     session: SessionDep,
@@ -63,6 +69,7 @@ async def send_message(
 
 @router.post(
     "/{session_id}/head",
+    dependencies=[Depends(session_has_room)],
     responses={202: {"model": TaskAcceptedResponse}, **_ERRORS},  # type: ignore[dict-item]
 )
 async def move_head(

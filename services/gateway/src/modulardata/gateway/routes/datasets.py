@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import cast
 from uuid import uuid4
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from modulardata.gateway import queries, workflows
+from modulardata.gateway.admission import session_has_room
 from modulardata.gateway.deps import (
     BusDep,
     EngineDep,
@@ -42,6 +43,7 @@ _UPLOAD_BODY = {
 @router.post(
     "/{session_id}/datasets",
     status_code=202,
+    dependencies=[Depends(session_has_room)],
     responses=_ERRORS,  # type: ignore[arg-type]
     openapi_extra=_UPLOAD_BODY,
 )

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
 from modulardata.contracts.commands import ReplayRecipe
 from modulardata.contracts.operations import Plan
 from modulardata.gateway import workflows
+from modulardata.gateway.admission import session_has_room
 from modulardata.gateway.deps import (
     BusDep,
     EngineDep,
@@ -88,6 +89,7 @@ class ReplayRequest(BaseModel):
 @router.post(
     "/{session_id}/replay",
     status_code=202,
+    dependencies=[Depends(session_has_room)],
     responses={status: {"model": ErrorBody} for status in (404, 409, 422, 503)},
 )
 async def replay_recipe(

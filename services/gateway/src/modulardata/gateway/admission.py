@@ -1,0 +1,40 @@
+"""What the gateway admits: a caller within its rate limit, a task into a session with room.
+
+Both answer 429 with Retry-After, and both are checked before any other work of the request.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from modulardata.gateway import queries
+from modulardata.gateway.deps import EngineDep, ResourcesDep, SessionDep
+from modulardata.gateway.exceptions import TooManyRequests
+from modulardata.gateway.ratelimit import counted_as
+
+
+async def within_rate_limit(request: Request, resources: ResourcesDep) -> None:
+    """TooManyRequests (`rate_limited`) when the caller is over its limits; it needs no query,
+    so an over-limit caller costs the database nothing."""
+    limits = resources.rate_limits
+    wait_s = await limits.retry_after(counted_as(request))
+    if wait_s is not None:
+        resources.metrics.throttled.labels(reason="rate_limited").inc()
+        raise TooManyRequests(
+            f"over this API key's rate limit ({limits.spec}); retry in {wait_s} s",
+            retry_after_s=wait_s,
+        )
+
+
+async def session_has_room(session: SessionDep, engine: EngineDep, resources: ResourcesDep) -> None:
+    """TooManyRequests (`session_busy`) when the session already holds its limit of tasks."""
+    settings = resources.settings
+    waiting = await queries.unfinished_tasks(engine, session.session_id)
+    if waiting >= settings.session_queue_limit:
+        resources.metrics.throttled.labels(reason="session_busy").inc()
+        raise TooManyRequests(
+            f"session {session.session_id} has {waiting} unfinished tasks (the limit is "
+            f"{settings.session_queue_limit}); retry when some have ended",
+            code="session_busy",
+            retry_after_s=settings.session_busy_retry_after_s,
+        )

@@ -1,0 +1,93 @@
+"""The gateway's Prometheus metrics: requests by route and status, their latency, throttled
+requests, and the dead letters waiting for an operator."""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+UNMATCHED_ROUTE = "unmatched"
+"""The route label of paths no route serves, so scanners cannot grow the label set."""
+
+
+class GatewayMetrics:
+    """One registry per app, so several apps in one process (tests) never clash."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "modulardata_gateway_requests",
+            "HTTP requests answered, by method, route template and status.",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "modulardata_gateway_request_duration_seconds",
+            "Time from a request's arrival to the end of its answer, by method and route.",
+            ["method", "route"],
+            registry=self.registry,
+        )
+        self.throttled = Counter(
+            "modulardata_gateway_throttled",
+            "Requests answered 429, by reason (rate_limited, session_busy).",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.dead_letters = Gauge(
+            "modulardata_dead_letters",
+            "Messages in the dead_letters table, waiting for an operator.",
+            registry=self.registry,
+        )
+
+    async def render(self, engine: AsyncEngine) -> bytes:
+        """The exposition text, with the dead-letter count read now."""
+        self.dead_letters.set(await dead_letter_count(engine))
+        return generate_latest(self.registry)
+
+
+async def dead_letter_count(engine: AsyncEngine) -> int:
+    """Rows of `dead_letters`; 0 while no service has created that table."""
+    async with engine.connect() as conn:
+        if await conn.scalar(text("SELECT to_regclass('dead_letters')")) is None:
+            return 0
+        count = await conn.scalar(text("SELECT count(*) FROM dead_letters"))
+        return int(count or 0)
+
+
+def route_of(scope: Scope) -> str:
+    """The template of the route that served a request (e.g. /v1/tasks/{task_id})."""
+    return str(getattr(scope.get("route"), "path", UNMATCHED_ROUTE))
+
+
+class MetricsMiddleware:
+    """Counts and times every HTTP request, by the route that served it."""
+
+    def __init__(self, app: ASGIApp, metrics: GatewayMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # what the client gets if the app raises before answering
+
+        async def send_counted(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_counted)
+        finally:
+            method, route = scope["method"], route_of(scope)
+            self.metrics.requests.labels(method=method, route=route, status=str(status)).inc()
+            self.metrics.latency.labels(method=method, route=route).observe(
+                time.perf_counter() - started
+            )

@@ -1,0 +1,78 @@
+"""GET /metrics: requests by route and status, 429s, and the dead letters in the database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from modulardata.gateway.config import GatewaySettings
+from modulardata.gateway.main import create_app
+from modulardata.gateway.tables import create_tables
+from tests.support.postgres import fresh_database, server_url
+
+
+@pytest.fixture(scope="module")
+def metrics_database() -> Iterator[str]:
+    """A database of its own: the test creates a dead_letters table there."""
+    try:
+        psycopg.connect(server_url(), connect_timeout=2).close()
+    except psycopg.OperationalError:
+        pytest.skip("no PostgreSQL reachable")
+    with fresh_database("metrics") as url:
+        yield url
+
+
+@pytest.fixture
+async def client(metrics_database: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    settings = GatewaySettings(
+        database_url=metrics_database,
+        storage_url=tmp_path.as_uri(),
+        create_topics=False,
+        rate_limit="1/minute",
+    )
+    app = create_app(settings)
+    await create_tables(app.state.resources.engine)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
+        yield http
+
+
+async def samples(client: httpx.AsyncClient) -> dict[tuple[str, tuple[str, ...]], float]:
+    response = await client.get("/metrics")
+    assert response.status_code == 200, response.text
+    return {
+        (sample.name, tuple(sorted(sample.labels.values()))): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
+
+
+async def test_requests_are_counted_by_route_template_and_status(
+    client: httpx.AsyncClient,
+) -> None:
+    headers = {"Authorization": "Bearer nobody"}
+    await client.get("/v1/tasks/1", headers=headers)  # unknown key: 401
+    await client.get("/v1/tasks/2", headers=headers)  # over the limit: 429
+    await client.get("/no/such/route")
+    seen = await samples(client)
+    route = "/v1/tasks/{task_id}"
+    assert seen["modulardata_gateway_requests_total", tuple(sorted(("GET", route, "401")))] == 1
+    assert seen["modulardata_gateway_requests_total", tuple(sorted(("GET", route, "429")))] == 1
+    assert seen["modulardata_gateway_requests_total", ("404", "GET", "unmatched")] == 1
+    assert seen["modulardata_gateway_throttled_total", ("rate_limited",)] == 1
+    assert seen["modulardata_gateway_request_duration_seconds_count", (route, "GET")] == 2
+
+
+async def test_the_dead_letters_are_counted_once_their_table_exists(
+    client: httpx.AsyncClient, metrics_database: str
+) -> None:
+    assert (await samples(client))["modulardata_dead_letters", ()] == 0
+    with psycopg.connect(metrics_database, autocommit=True) as conn:
+        conn.execute("CREATE TABLE dead_letters (id serial PRIMARY KEY)")
+        conn.execute("INSERT INTO dead_letters SELECT FROM generate_series(1, 3)")
+    assert (await samples(client))["modulardata_dead_letters", ()] == 3
