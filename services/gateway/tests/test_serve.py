@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import uvicorn
 
 from modulardata.gateway import cli
 
 
 def test_idle_connections_outlast_the_clients_pools(monkeypatch: pytest.MonkeyPatch) -> None:
     served: dict[str, Any] = {}
-    monkeypatch.setattr(cli.uvicorn, "run", lambda app, **options: served.update(options))
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.update(options))
     for name in ("MODULARDATA_GATEWAY_HOST", "MODULARDATA_GATEWAY_KEEP_ALIVE_S"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MODULARDATA_GATEWAY_PORT", "8123")
