@@ -139,6 +139,22 @@ def test_delete_is_idempotent(storage: ObjectStorage) -> None:
     storage.delete(uri)
 
 
+def test_delete_prefix_removes_the_folder_and_nothing_beside_it(storage: ObjectStorage) -> None:
+    inside = [write(storage, key, b"x") for key in ("s1/a", "s1/b/c.parquet", "s1/b/d e.json")]
+    beside = [write(storage, key, b"y") for key in ("s10/a", "s1.parquet", "t/s1/a")]
+    assert storage.delete_prefix("s1") == 3
+    assert not any(storage.exists(uri) for uri in inside)
+    assert all(storage.exists(uri) for uri in beside)
+    assert storage.delete_prefix("s1") == 0
+    assert storage.delete_prefix("never/written") == 0
+
+
+@pytest.mark.parametrize("folder", ["", "../outside", "a/../b", "/abs"])
+def test_delete_prefix_refuses_unsafe_folders(storage: ObjectStorage, folder: str) -> None:
+    with pytest.raises(InvalidStorageUri):
+        storage.delete_prefix(folder)
+
+
 def test_put_file(storage: ObjectStorage, tmp_path: Path) -> None:
     source = tmp_path / "source.bin"
     source.write_bytes(b"payload" * 1000)

@@ -42,3 +42,10 @@ class ObjectStorage(Protocol):
     def delete(self, uri: str) -> None:
         """Remove the object; a missing object is not an error."""
         ...
+
+    def delete_prefix(self, folder: str) -> int:
+        """Remove every object whose key lies under ``folder/``; returns how many were removed.
+
+        A folder with no objects is not an error; ``folder`` is a key, like ``uploads/s1``.
+        """
+        ...

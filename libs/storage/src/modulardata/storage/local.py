@@ -114,3 +114,13 @@ class LocalStorage:
         path = self._path(uri)
         with contextlib.suppress(ObjectNotFound), _reading(uri):
             path.unlink()
+
+    def delete_prefix(self, folder: str) -> int:
+        path = self.root / check_key(folder)
+        with _writing(path.as_uri()):
+            if not path.is_dir():
+                return 0
+            # Half-written temporaries count as nothing; only published objects are counted.
+            removed = sum(1 for f in path.rglob("*") if f.is_file() and not f.name.endswith(".tmp"))
+            shutil.rmtree(path)
+        return removed

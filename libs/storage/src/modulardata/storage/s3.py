@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from botocore.response import StreamingBody
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_s3.literals import BucketLocationConstraintType
+    from mypy_boto3_s3.type_defs import ObjectIdentifierTypeDef
 
 _READ_BUFFER = 1024 * 1024
 # HEAD answers a bare status code; GET names the error.
@@ -152,3 +153,24 @@ class S3Storage:
         object_key = self._key_from_uri(uri)
         with _translate(uri):
             self._client.delete_object(Bucket=self.bucket, Key=object_key)
+
+    def delete_prefix(self, folder: str) -> int:
+        prefix = self._object_key(folder) + "/"
+        removed = 0
+        with _translate(f"s3://{self.bucket}/{prefix}"):
+            pages = self._client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=prefix
+            )
+            # A listing page holds at most 1000 keys, as many as one DeleteObjects call takes.
+            for page in pages:
+                keys: list[ObjectIdentifierTypeDef] = [
+                    {"Key": item["Key"]} for item in page.get("Contents", [])
+                ]
+                if keys:
+                    answer = self._client.delete_objects(
+                        Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True}
+                    )
+                    if errors := answer.get("Errors"):
+                        raise StorageError(f"could not delete {errors[0].get('Key')}: {errors[0]}")
+                    removed += len(keys)
+        return removed
