@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 MAX_ROWS = 1000
-"""Row limit the corpus is read with, so that `too_large.csv` is over it."""
+"""Row limit the corpus is read with, so that `too_many_rows.csv` is over it."""
 
 
 @dataclass(frozen=True)
@@ -113,8 +113,14 @@ def _zip() -> bytes:
 _PEOPLE = "name,city,age\nAnn,Zürich,36\nBob,Köln,41\nCem,Malmö,29\n"
 _RAGGED = "id,name\n" + "".join(f"{i},n{i}\n" for i in range(1, 31))
 _RAGGED = _RAGGED.replace("3,n3\n", "3,n3,extra\n").replace("17,n17\n", "17\n")
-_WIDE = ",".join(f"c{i}" for i in range(2000)) + "\n"
-_WIDE += "".join(",".join(str(r * i) for i in range(2000)) + "\n" for r in range(5))
+
+
+def _wide(columns: int) -> bytes:
+    header = ",".join(f"c{i}" for i in range(columns)) + "\n"
+    rows = "".join(",".join(str(r * i) for i in range(columns)) + "\n" for r in range(5))
+    return (header + rows).encode()
+
+
 _RECORDS = [
     {"id": 1, "name": "Ann", "address": {"city": "Oslo", "zip": "0150"}, "tags": ["a", "b"]},
     {"id": 2, "name": "Bob", "address": {"city": "Lima", "zip": "15001"}, "tags": []},
@@ -250,7 +256,7 @@ CASES: list[Case] = [
         source={"dropped_columns": ["column_3"]},
     ),
     Case("one_column.csv", b"city\nOslo\nLima\nRome\n", rows=3, columns=["city"]),
-    Case("wide_2000_columns.csv", _WIDE.encode(), rows=5, columns=[f"c{i}" for i in range(2000)]),
+    Case("wide_1000_columns.csv", _wide(1000), rows=5, columns=[f"c{i}" for i in range(1000)]),
     Case(
         "all_null_column.csv",
         b"id,note,score\n1,,2\n2,,3\n",
@@ -330,10 +336,16 @@ CASES: list[Case] = [
         reason="starts on line 3 is never closed",
     ),
     Case(
-        "too_large.csv",
+        "wide_2000_columns.csv",
+        _wide(2000),
+        code="too_many_columns",
+        reason="limit of 1,000 columns (MODULARDATA_LIMIT_COLUMNS)",
+    ),
+    Case(
+        "too_many_rows.csv",
         b"a\n" + b"1\n" * (MAX_ROWS + 1),
-        code="too_large",
-        reason=f"limit of {MAX_ROWS:,}",
+        code="too_many_rows",
+        reason=f"limit of {MAX_ROWS:,} rows (MODULARDATA_LIMIT_ROWS)",
     ),
     Case(
         "too_ragged.csv",

@@ -29,8 +29,8 @@ def stack(infrastructure: Source, tmp_path_factory: pytest.TempPathFactory) -> I
             database_url=database_url,
             workdir=tmp_path_factory.mktemp("stack"),
             extra_env={
-                "MODULARDATA_GATEWAY_MAX_UPLOAD_BYTES": str(MAX_UPLOAD_BYTES),
-                "MODULARDATA_PROFILER_MAX_ROWS": str(MAX_ROWS),
+                "MODULARDATA_LIMIT_UPLOAD_BYTES": str(MAX_UPLOAD_BYTES),
+                "MODULARDATA_LIMIT_ROWS": str(MAX_ROWS),
                 "MODULARDATA_VERSIONING_TASK_TIMEOUT_S": str(TASK_TIMEOUT_S),
             },
         )

@@ -11,7 +11,8 @@ from tests.integration.conftest import new_session, upload, wait_profile
 STATUS = {
     "empty_file": 400,
     "header_only": 400,
-    "too_large": 413,
+    "too_many_rows": 422,
+    "too_many_columns": 422,
     "not_text": 415,
     "undecodable": 422,
     "unterminated_quote": 422,

@@ -60,10 +60,11 @@ def test_extension_types_are_not_plain() -> None:
         (ResultLimits(max_rows=2), "3 rows, more than the limit of 2"),
         (ResultLimits(max_columns=1), "2 columns"),
         (ResultLimits(max_bytes=10), "larger than"),
+        (ResultLimits(max_cell_bytes=4), "'b' has 5 bytes, more than the limit of 4"),
     ],
 )
 def test_limits_are_enforced(limits: ResultLimits, message: str) -> None:
-    data = frame_to_ipc(pd.DataFrame({"a": [1, 2, 3], "b": [4, 5, 6]}))
+    data = frame_to_ipc(pd.DataFrame({"a": [1, 2, 3], "b": ["x", "yy", "zzzzz"]}))
     with pytest.raises(ResultRejected, match=message):
         ipc_to_frame(data, limits)
 

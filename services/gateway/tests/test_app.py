@@ -30,6 +30,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from modulardata.contracts import topics
 from modulardata.contracts.commands import CreateSession
 from modulardata.contracts.envelope import Envelope
+from modulardata.contracts.limits import DatasetLimits
 from modulardata.contracts.profile import Profile
 from modulardata.gateway import cli
 from modulardata.gateway.config import GatewaySettings
@@ -49,6 +50,7 @@ from modulardata.versioning.readmodels import (
     SessionView,
     TaskView,
 )
+from tests.support.bombs import wide_csv
 from tests.support.postgres import server_url
 
 LOCAL_KEY = "local-test-key"
@@ -119,7 +121,7 @@ async def gateway(gateway_database_url: str, tmp_path: Path) -> AsyncIterator[Ga
         api_key=LOCAL_KEY,
         session_wait_s=0.3,
         upload_wait_s=0.3,
-        max_upload_bytes=MAX_UPLOAD,
+        limits=DatasetLimits(upload_bytes=MAX_UPLOAD),
     )
     app = create_app(settings)
     resources: Resources = app.state.resources
@@ -329,8 +331,9 @@ async def test_a_task_that_did_not_come_through_the_gateway_is_visible_to_its_ow
     ("content", "status", "code"),
     [
         (b"", 400, "empty_file"),
-        (b"a\n" * MAX_UPLOAD, 413, "too_large"),  # refused from its Content-Length
-        (b"a\n" * (MAX_UPLOAD // 2) + b"ab", 413, "too_large"),  # refused while streaming
+        (b"a\n" * MAX_UPLOAD, 413, "upload_too_large"),  # refused from its Content-Length
+        (b"a\n" * (MAX_UPLOAD // 2) + b"ab", 413, "upload_too_large"),  # refused while streaming
+        (wide_csv(2000), 422, "too_many_columns"),
     ],
 )
 async def test_a_refused_upload_leaves_nothing_behind(

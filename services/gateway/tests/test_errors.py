@@ -12,6 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from modulardata.contracts.limits import DatasetLimits
 from modulardata.gateway.admission import session_has_room
 from modulardata.gateway.config import GatewaySettings
 from modulardata.gateway.deps import authenticate, owned_session
@@ -28,7 +29,7 @@ def app(tmp_path: Path) -> FastAPI:
         database_url=DOWN_DATABASE,
         storage_url=tmp_path.as_uri(),
         create_topics=False,
-        max_upload_bytes=1000,
+        limits=DatasetLimits(upload_bytes=1000),
     )
     return create_app(settings)
 
@@ -131,7 +132,9 @@ async def test_an_upload_declared_too_large_is_a_413(
     response = await client.post(
         f"/v1/sessions/{uuid4()}/datasets", files={"file": ("d.csv", b"a\n" * 100_000)}
     )
-    assert error_of(response, 413)["code"] == "too_large"
+    error = error_of(response, 413)
+    assert error["code"] == "upload_too_large"
+    assert "limit of 1,000 bytes (MODULARDATA_LIMIT_UPLOAD_BYTES)" in error["message"]
     assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
 
 

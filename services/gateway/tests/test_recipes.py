@@ -23,6 +23,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 from pydantic import ValidationError
 
+from modulardata.contracts.limits import DatasetLimits
 from modulardata.contracts.operations import Plan
 from modulardata.contracts.profile import Profile
 from modulardata.executor.guards import compile_snippet, snippet_globals
@@ -34,7 +35,6 @@ from modulardata.gateway.recipes import (
     build_recipe,
     render_python,
 )
-from modulardata.profiler.ingest import IngestLimits
 from modulardata.profiler.pipeline import convert_upload
 
 CUSTOMERS = Path(__file__).parents[3] / "examples" / "customers.csv"
@@ -145,7 +145,7 @@ def run_pipeline(
     """Ingest `upload` as node 0, then run each plan on the version before, as the services do."""
     version = workdir / "node-0.parquet"
     ingested, profile = convert_upload(
-        upload, version, filename=filename, workdir=workdir, limits=IngestLimits()
+        upload, version, filename=filename, workdir=workdir, limits=DatasetLimits()
     )
     path = [Node(uuid4(), None, f"Uploaded {filename}", _columns(ingested.table), None, None)]
     messages: dict[UUID, str] = {}

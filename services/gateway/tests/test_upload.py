@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from modulardata.contracts.limits import DatasetLimits, LimitExceeded
 from modulardata.gateway.exceptions import (
     BadUpload,
     MissingFilePart,
     UnsupportedMediaType,
-    UploadTooLarge,
 )
 from modulardata.gateway.upload import (
     FLUSH_BYTES,
@@ -22,6 +22,7 @@ from modulardata.gateway.upload import (
     receive_upload,
 )
 from modulardata.storage import LocalStorage
+from tests.support.bombs import gzip_bomb, wide_csv, xlsx_bomb
 
 BOUNDARY = "----boundary7MA4YWxkTrZu0gW"
 CONTENT_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
@@ -56,6 +57,10 @@ async def stream(body: bytes, chunk_size: int = 65536) -> AsyncIterator[bytes]:
 
 def stored_files(root: Path) -> list[Path]:
     return [path for path in root.rglob("*") if path.is_file()]
+
+
+def _limit(upload_bytes: int) -> DatasetLimits:
+    return DatasetLimits(upload_bytes=upload_bytes)
 
 
 @pytest.fixture
@@ -120,7 +125,9 @@ async def test_an_upload_is_stored_with_its_size_and_hash(
     content = b"id,value\n" + b"".join(b"%d,%d\n" % (i, i * 7) for i in range(300_000))
     assert len(content) > 2 * FLUSH_BYTES
     body = multipart(("file", "big.csv", content))
-    stored = await receive_upload(stream(body), CONTENT_TYPE, storage, "u/raw", len(content))
+    stored = await receive_upload(
+        stream(body), CONTENT_TYPE, storage, "u/raw", _limit(len(content))
+    )
     assert stored.uri == storage.uri_for("u/raw")
     assert (stored.filename, stored.byte_size) == ("big.csv", len(content))
     assert stored.content_hash == hashlib.sha256(content).hexdigest()
@@ -135,37 +142,57 @@ async def test_an_upload_over_the_limit_stores_nothing(
 ) -> None:
     content = b"a\n" * 6000
     body = multipart(("file", "data.csv", content))
-    with pytest.raises(UploadTooLarge):
-        await receive_upload(stream(body, chunk_size), CONTENT_TYPE, storage, "u/raw", 11_999)
+    with pytest.raises(LimitExceeded):
+        await receive_upload(
+            stream(body, chunk_size), CONTENT_TYPE, storage, "u/raw", _limit(11_999)
+        )
     assert stored_files(tmp_path) == []
 
 
 async def test_an_upload_at_the_limit_is_accepted(storage: LocalStorage) -> None:
     body = multipart(("file", "data.csv", b"a\n" * 6000))
-    stored = await receive_upload(stream(body), CONTENT_TYPE, storage, "u/raw", 12_000)
+    stored = await receive_upload(stream(body), CONTENT_TYPE, storage, "u/raw", _limit(12_000))
     assert stored.byte_size == 12_000
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (wide_csv(10_000), "too_many_columns"),
+        (gzip_bomb(2 << 30), "decompressed_too_large"),
+        (xlsx_bomb(3_000_000), "too_many_rows"),
+    ],
+)
+async def test_an_upload_over_a_dataset_limit_stores_nothing(
+    storage: LocalStorage, tmp_path: Path, content: bytes, code: str
+) -> None:
+    body = multipart(("file", "data", content))
+    with pytest.raises(LimitExceeded) as refused:
+        await receive_upload(stream(body), CONTENT_TYPE, storage, "u/raw", DatasetLimits())
+    assert refused.value.code == code
+    assert stored_files(tmp_path) == []
 
 
 async def test_a_huge_non_file_part_counts_against_the_limit(
     storage: LocalStorage, tmp_path: Path
 ) -> None:
     body = multipart(("padding", None, b"x" * (MULTIPART_SLACK + 200)), ("file", "d.csv", b"a\n"))
-    with pytest.raises(UploadTooLarge):
-        await receive_upload(stream(body), CONTENT_TYPE, storage, "u/raw", 100)
+    with pytest.raises(LimitExceeded):
+        await receive_upload(stream(body), CONTENT_TYPE, storage, "u/raw", _limit(100))
     assert stored_files(tmp_path) == []
 
 
 async def test_a_missing_file_part_stores_nothing(storage: LocalStorage, tmp_path: Path) -> None:
     body = multipart(("other", "data.csv", b"a\n1\n"))
     with pytest.raises(MissingFilePart):
-        await receive_upload(stream(body), CONTENT_TYPE, storage, "u/raw", 1000)
+        await receive_upload(stream(body), CONTENT_TYPE, storage, "u/raw", _limit(1000))
     assert stored_files(tmp_path) == []
 
 
 async def test_an_empty_file_is_refused(storage: LocalStorage, tmp_path: Path) -> None:
     body = multipart(("file", "data.csv", b""))
     with pytest.raises(BadUpload) as raised:
-        await receive_upload(stream(body), CONTENT_TYPE, storage, "u/raw", 1000)
+        await receive_upload(stream(body), CONTENT_TYPE, storage, "u/raw", _limit(1000))
     assert raised.value.code == "empty_file"
     assert stored_files(tmp_path) == []
 
@@ -175,7 +202,7 @@ async def test_binary_content_is_stored_as_is_for_the_profiler_to_judge(
 ) -> None:
     content = b"PK\x03\x04" + bytes(range(256)) * (FLUSH_BYTES // 128)
     body = multipart(("file", "book.xlsx", content))
-    stored = await receive_upload(stream(body, 4096), CONTENT_TYPE, storage, "u/raw", 10**7)
+    stored = await receive_upload(stream(body, 4096), CONTENT_TYPE, storage, "u/raw", _limit(10**7))
     with storage.open(stored.uri) as saved:
         assert saved.read() == content
 
@@ -183,7 +210,7 @@ async def test_binary_content_is_stored_as_is_for_the_profiler_to_judge(
 async def test_a_truncated_upload_stores_nothing(storage: LocalStorage, tmp_path: Path) -> None:
     body = multipart(("file", "data.csv", b"a\n" * FLUSH_BYTES))
     with pytest.raises(BadUpload):
-        await receive_upload(stream(body[:-100]), CONTENT_TYPE, storage, "u/raw", 10**7)
+        await receive_upload(stream(body[:-100]), CONTENT_TYPE, storage, "u/raw", _limit(10**7))
     assert stored_files(tmp_path) == []
 
 
@@ -192,17 +219,17 @@ async def test_a_body_that_is_not_multipart_is_unsupported(
     storage: LocalStorage, content_type: str | None
 ) -> None:
     with pytest.raises(UnsupportedMediaType):
-        await receive_upload(stream(b"a,b\n1,2\n"), content_type, storage, "u/raw", 1000)
+        await receive_upload(stream(b"a,b\n1,2\n"), content_type, storage, "u/raw", _limit(1000))
 
 
 async def test_multipart_without_a_boundary_is_malformed(storage: LocalStorage) -> None:
     with pytest.raises(BadUpload) as raised:
-        await receive_upload(stream(b"x"), "multipart/form-data", storage, "u/raw", 1000)
+        await receive_upload(stream(b"x"), "multipart/form-data", storage, "u/raw", _limit(1000))
     assert raised.value.code == "malformed_multipart"
 
 
 def test_a_declared_length_clearly_over_the_limit_is_refused_up_front() -> None:
-    check_declared_length(None, 1000)
-    check_declared_length(str(1000 + MULTIPART_SLACK), 1000)
-    with pytest.raises(UploadTooLarge):
-        check_declared_length(str(1001 + MULTIPART_SLACK), 1000)
+    check_declared_length(None, _limit(1000))
+    check_declared_length(str(1000 + MULTIPART_SLACK), _limit(1000))
+    with pytest.raises(LimitExceeded):
+        check_declared_length(str(1001 + MULTIPART_SLACK), _limit(1000))

@@ -24,6 +24,7 @@ from modulardata.contracts.events import (
     TransformationExecuted,
     TransformationFailed,
 )
+from modulardata.contracts.limits import DatasetLimits
 from modulardata.messaging.bus import Bus
 from modulardata.profiler.config import ProfilerSettings
 from modulardata.profiler.main import create_app, create_broker
@@ -73,7 +74,9 @@ class Profiler:
 def profiler(tmp_path: Path) -> Profiler:
     root = tmp_path / "storage"
     settings = ProfilerSettings(
-        storage_url=root.as_uri(), topic_prefix=f"t{uuid4().hex[:8]}.", max_rows=1000
+        storage_url=root.as_uri(),
+        topic_prefix=f"t{uuid4().hex[:8]}.",
+        limits=DatasetLimits(rows=1000),
     )
     return Profiler(settings, LocalStorage(root))
 
@@ -134,7 +137,7 @@ async def test_a_redelivered_command_makes_the_same_node_and_messages(
     [
         (b"", "empty_file"),
         (b"a,b\n" + b"1,2,3\n" * 20, "unreadable"),
-        (b"a\n" + b"1\n" * 1001, "too_large"),
+        (b"a\n" + b"1\n" * 1001, "too_many_rows"),
     ],
 )
 async def test_bad_input_is_reported_not_raised(

@@ -7,15 +7,16 @@ from typing import Any
 
 import pytest
 
+from modulardata.contracts.limits import DatasetLimits, LimitExceeded
 from modulardata.profiler.exceptions import IngestionError
-from modulardata.profiler.ingest import Ingested, IngestLimits, read_upload
+from modulardata.profiler.ingest import Ingested, read_upload
 
 TINY_BLOCK = 64
 """Bytes per block in tests that need type inference to see only the first rows."""
 
 
 def _ingest(
-    tmp_path: Path, data: bytes, *, max_rows: int | None = None, block_size: int = 1 << 20
+    tmp_path: Path, data: bytes, *, max_rows: int = 10_000_000, block_size: int = 1 << 20
 ) -> tuple[Ingested, list[dict[str, Any]]]:
     source = tmp_path / "upload.csv"
     source.write_bytes(data)
@@ -23,7 +24,7 @@ def _ingest(
         source,
         filename="upload.csv",
         workdir=tmp_path,
-        limits=IngestLimits(max_rows=max_rows),
+        limits=DatasetLimits(rows=max_rows),
         block_size=block_size,
     )
     return ingested, ingested.table.to_pylist()
@@ -100,15 +101,15 @@ def test_max_rows_is_inclusive(tmp_path: Path) -> None:
 def test_the_byte_limit_is_checked_before_reading(tmp_path: Path) -> None:
     source = tmp_path / "upload.csv"
     source.write_bytes(b"a\n" + b"1\n" * 100)
-    with pytest.raises(IngestionError) as refused:
+    with pytest.raises(LimitExceeded) as refused:
         read_upload(
             source,
             filename="upload.csv",
             workdir=tmp_path,
-            limits=IngestLimits(max_bytes=100),
+            limits=DatasetLimits(upload_bytes=100),
         )
-    assert refused.value.code == "too_large"
-    assert "limit of 100" in refused.value.reason
+    assert refused.value.code == "upload_too_large"
+    assert "limit of 100 bytes (MODULARDATA_LIMIT_UPLOAD_BYTES)" in refused.value.message
 
 
 def test_an_unclosed_quote_in_a_large_file_is_found(tmp_path: Path) -> None:

@@ -9,8 +9,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from modulardata.contracts.limits import DatasetLimits
 from modulardata.contracts.profile import Finding, Profile
-from modulardata.profiler.ingest import IngestLimits, read_upload
+from modulardata.profiler.ingest import read_upload
 from modulardata.profiler.profile import generate_profile
 
 CUSTOMERS = Path(__file__).parents[3] / "examples" / "customers.csv"
@@ -23,7 +24,7 @@ def customers(tmp_path_factory: pytest.TempPathFactory) -> Profile:
         CUSTOMERS,
         filename=CUSTOMERS.name,
         workdir=folder,
-        limits=IngestLimits(),
+        limits=DatasetLimits(),
     )
     return generate_profile(ingested.table, source=ingested.source)
 

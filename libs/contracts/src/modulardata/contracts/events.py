@@ -19,8 +19,14 @@ IngestionErrorCode = Literal[
     "not_text",
     "undecodable",
     "unterminated_quote",
-    "too_large",
+    "too_large",  # recorded before the limits had codes of their own; no longer sent
     "unreadable",
+    "upload_too_large",
+    "decompressed_too_large",
+    "too_many_rows",
+    "too_many_columns",
+    "cell_too_large",
+    "too_slow_to_read",
 ]
 
 

@@ -1,10 +1,12 @@
-"""The executor's settings, read from `MODULARDATA_EXECUTOR_*` (Kafka and storage keep theirs)."""
+"""The executor's settings, read from `MODULARDATA_EXECUTOR_*` (Kafka, storage and the dataset
+limits keep theirs)."""
 
 from __future__ import annotations
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from modulardata.contracts.limits import DatasetLimits
 from modulardata.executor.transfer import ResultLimits
 from modulardata.messaging.settings import KafkaSettings
 from modulardata.storage.settings import StorageSettings
@@ -24,8 +26,9 @@ class ExecutorSettings(KafkaSettings, StorageSettings):
     memory_mb: int = Field(
         default=1024, ge=64, description="Memory (MiB) a snippet may allocate beyond its input."
     )
-    max_rows: int = Field(default=10_000_000, ge=1, description="Most rows a result may have.")
-    max_columns: int = Field(default=1_000, ge=1, description="Most columns a result may have.")
+    limits: DatasetLimits = Field(
+        default_factory=DatasetLimits, description="The limits a result is held to, as uploads."
+    )
     max_result_mb: int = Field(
         default=1024, ge=1, description="Largest result (MiB, as Arrow IPC) a snippet may leave."
     )
@@ -33,7 +36,8 @@ class ExecutorSettings(KafkaSettings, StorageSettings):
     def result_limits(self) -> ResultLimits:
         """The limits results are checked against."""
         return ResultLimits(
-            max_rows=self.max_rows,
-            max_columns=self.max_columns,
+            max_rows=self.limits.rows,
+            max_columns=self.limits.columns,
+            max_cell_bytes=self.limits.cell_bytes,
             max_bytes=self.max_result_mb * 1024 * 1024,
         )

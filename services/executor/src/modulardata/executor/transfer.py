@@ -13,16 +13,18 @@ from dataclasses import dataclass
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from modulardata.executor.exceptions import ResultRejected
 
 
 @dataclass(frozen=True)
 class ResultLimits:
-    """The largest result a snippet may leave in `df`."""
+    """The largest result a snippet may leave in `df` (rows, columns and cells as for uploads)."""
 
     max_rows: int = 10_000_000
     max_columns: int = 1_000
+    max_cell_bytes: int = 256 * 1024
     max_bytes: int = 1024 * 1024 * 1024
 
 
@@ -71,7 +73,14 @@ def check_table(table: pa.Table, limits: ResultLimits) -> None:
             f"the result has {table.num_columns:,} columns, "
             f"more than the limit of {limits.max_columns:,}"
         )
-    for field in table.schema:
+    for field, column in zip(table.schema, table.columns, strict=True):
+        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+            longest = pc.max(pc.binary_length(column)).as_py() or 0
+            if longest > limits.max_cell_bytes:
+                raise ResultRejected(
+                    f"a value of the result column '{field.name}' has {longest:,} bytes, "
+                    f"more than the limit of {limits.max_cell_bytes:,}"
+                )
         if not is_plain(field.type):
             raise ResultRejected(
                 f"the result column '{field.name}' has type {field.type}; only numbers, text, "

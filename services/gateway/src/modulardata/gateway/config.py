@@ -6,6 +6,7 @@ from limits import parse_many
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from modulardata.contracts.limits import DatasetLimits
 from modulardata.messaging.settings import KafkaSettings
 from modulardata.storage.settings import StorageSettings
 
@@ -29,8 +30,9 @@ class GatewaySettings(KafkaSettings, StorageSettings):
         validation_alias=AliasChoices("MODULARDATA_GATEWAY_API_KEY", "MODULARDATA_API_KEY"),
         description="Local-mode API key, registered at startup so it needs no `create-key`.",
     )
-    max_upload_bytes: int = Field(
-        default=200 * 1024 * 1024, ge=1, description="Largest accepted upload, in bytes."
+    limits: DatasetLimits = Field(
+        default_factory=DatasetLimits,
+        description="The limits an upload is held to while it streams in.",
     )
     session_wait_s: float = Field(
         default=10.0,

@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
+from modulardata.contracts.limits import LimitExceeded
 from modulardata.gateway.exceptions import (
     BadUpload,
     Conflict,
@@ -26,7 +27,6 @@ from modulardata.gateway.exceptions import (
     Unavailable,
     UnsupportedMediaType,
     UploadRejected,
-    UploadTooLarge,
 )
 from modulardata.storage import StorageError
 
@@ -38,7 +38,6 @@ STATUS: dict[type[GatewayError], int] = {
     NotFound: 404,
     BadUpload: 400,
     MissingFilePart: 422,
-    UploadTooLarge: 413,
     UnsupportedMediaType: 415,
     Unavailable: 503,
     Conflict: 409,
@@ -50,9 +49,12 @@ UPLOAD_REJECTION_STATUS: dict[str, int] = {
     "empty_file": 400,
     "header_only": 400,
     "too_large": 413,
+    "upload_too_large": 413,
+    "decompressed_too_large": 413,
     "not_text": 415,
 }
-"""Status of an upload the profiler refused, by its reason; any other reason is a 422."""
+"""Status of an upload refused for a reason (by the profiler, or at the door for a limit);
+any other reason (too many rows or columns, a value too large, ...) is a 422."""
 
 
 def error_body(code: str, message: str, task_id: UUID | None = None) -> dict[str, dict[str, str]]:
@@ -93,6 +95,11 @@ async def _gateway_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(status, exc.code, exc.message, headers, exc.task_id)
 
 
+async def _limit_exceeded(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, LimitExceeded)
+    return error_response(UPLOAD_REJECTION_STATUS.get(exc.code, 422), exc.code, exc.message)
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     # Routing and framework errors: unknown routes (404), wrong methods (405) and the like.
     assert isinstance(exc, HTTPException)
@@ -128,6 +135,7 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Make every error the app can raise answer in the gateway's error shape."""
     app.add_exception_handler(GatewayError, _gateway_error)
+    app.add_exception_handler(LimitExceeded, _limit_exceeded)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DBAPIError, _backend_error)

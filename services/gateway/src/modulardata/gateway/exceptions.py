@@ -63,12 +63,6 @@ class MissingFilePart(GatewayError):
     code = "missing_file"
 
 
-class UploadTooLarge(GatewayError):
-    """The upload exceeds the configured size limit."""
-
-    code = "too_large"
-
-
 class UnsupportedMediaType(GatewayError):
     """The request body or the uploaded file is of a type the gateway does not accept."""
 

@@ -1,9 +1,11 @@
 """Streaming a multipart upload straight into object storage, never holding it whole in memory.
 
 The body is pushed chunk by chunk through python-multipart's parser; the bytes of the `file`
-part are hashed, counted and written to storage in large blocks on a thread of their own. The
-object appears only when the whole upload was accepted: any failure leaves nothing stored.
-What the file holds (text, a workbook, or something unreadable) is the profiler's to judge.
+part are hashed, held to the dataset limits (`modulardata.profiler.uploadlimits`) and written
+to storage in large blocks on threads of their own. The object appears only when the whole
+upload was accepted: any failure, a limit exceeded among them, leaves nothing stored. Whether
+a file within the limits can be read (text, a workbook, or something else) is the profiler's
+to judge.
 """
 
 from __future__ import annotations
@@ -22,12 +24,9 @@ from python_multipart import MultipartParser
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import parse_options_header
 
-from modulardata.gateway.exceptions import (
-    BadUpload,
-    MissingFilePart,
-    UnsupportedMediaType,
-    UploadTooLarge,
-)
+from modulardata.contracts.limits import DatasetLimits
+from modulardata.gateway.exceptions import BadUpload, MissingFilePart, UnsupportedMediaType
+from modulardata.profiler.uploadlimits import UploadInspector
 from modulardata.storage import ObjectStorage
 
 if TYPE_CHECKING:
@@ -57,11 +56,10 @@ def upload_key(session_id: UUID, task_id: UUID) -> str:
     return f"uploads/{session_id}/{task_id}/raw"
 
 
-def check_declared_length(content_length: str | None, max_bytes: int) -> None:
+def check_declared_length(content_length: str | None, limits: DatasetLimits) -> None:
     """Refuse a body whose declared length is clearly over the limit, before reading it."""
     if content_length is not None and content_length.isdigit():
-        if int(content_length) > max_bytes + MULTIPART_SLACK:
-            raise UploadTooLarge(_too_large_message(max_bytes))
+        _check_body_size(int(content_length), limits, "the request declares")
 
 
 def multipart_boundary(content_type: str | None) -> bytes:
@@ -161,40 +159,55 @@ async def receive_upload(
     content_type: str | None,
     storage: ObjectStorage,
     key: str,
-    max_bytes: int,
+    limits: DatasetLimits,
 ) -> StoredUpload:
-    """Stream the `file` part of a multipart body into storage under `key`."""
+    """Stream the `file` part of a multipart body into storage under `key`, refusing it with
+    `LimitExceeded` as soon as it is over a limit."""
     reader = FilePartReader(multipart_boundary(content_type))
     digest = hashlib.sha256()
     body_size = size = pending_size = 0
     pending: list[bytes] = []
-    async with _StorageSink(storage, key) as sink:
-        async for chunk in body:
-            body_size += len(chunk)
-            if body_size > max_bytes + MULTIPART_SLACK:
-                raise UploadTooLarge(_too_large_message(max_bytes))
-            for data in reader.feed(chunk):
-                size += len(data)
-                if size > max_bytes:
-                    raise UploadTooLarge(_too_large_message(max_bytes))
-                digest.update(data)
-                pending.append(data)
-                pending_size += len(data)
-            if pending_size >= FLUSH_BYTES:
-                await sink.write(b"".join(pending))
-                pending.clear()
-                pending_size = 0
-        filename = reader.finish()
-        if size == 0:
-            raise BadUpload("the uploaded file is empty", code="empty_file")
-        if pending:
-            await sink.write(b"".join(pending))
+    inspector = UploadInspector(limits)
+    try:
+        async with _StorageSink(storage, key) as sink:
+            async for chunk in body:
+                body_size += len(chunk)
+                _check_body_size(body_size, limits, "the request has")
+                for data in reader.feed(chunk):
+                    size += len(data)
+                    digest.update(data)
+                    pending.append(data)
+                    pending_size += len(data)
+                if pending_size >= FLUSH_BYTES:
+                    await _store_checked(inspector, sink, b"".join(pending))
+                    pending.clear()
+                    pending_size = 0
+            filename = reader.finish()
+            if size == 0:
+                raise BadUpload("the uploaded file is empty", code="empty_file")
+            if pending:
+                await _store_checked(inspector, sink, b"".join(pending))
+            # Checking a whole archive can take a moment: off the event loop, like the rest.
+            await asyncio.to_thread(inspector.finish)
+    finally:
+        inspector.close()
     return StoredUpload(
         uri=storage.uri_for(key),
         filename=filename,
         byte_size=size,
         content_hash=digest.hexdigest(),
     )
+
+
+async def _store_checked(inspector: UploadInspector, sink: _StorageSink, block: bytes) -> None:
+    # Decompressing to check runs on a thread, so a bomb cannot stall the other requests.
+    await asyncio.to_thread(inspector.feed, block)
+    await sink.write(block)
+
+
+def _check_body_size(size: int, limits: DatasetLimits, subject: str) -> None:
+    # The body also holds boundaries and part headers: only what is clearly over is refused.
+    limits.check("upload_bytes", size - MULTIPART_SLACK, f"{subject} {size:,} bytes")
 
 
 class _StorageSink:
@@ -240,7 +253,3 @@ def _clean_filename(raw: bytes) -> str:
     # Browsers may send a full client path; keep the last segment, within a sane length.
     name = raw.decode("utf-8", errors="replace").replace("\\", "/").rsplit("/", 1)[-1]
     return name.strip()[:255] or "upload"
-
-
-def _too_large_message(max_bytes: int) -> str:
-    return f"the upload exceeds the limit of {max_bytes} bytes"

@@ -21,13 +21,13 @@ from typing import Literal
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from modulardata.contracts.limits import DatasetLimits
 from modulardata.contracts.profile import QuarantinedRow
 from modulardata.profiler.dialect import CsvDialect
 from modulardata.profiler.exceptions import (
     HeaderOnly,
     IngestionError,
     InvalidUtf8,
-    TooLarge,
     Unreadable,
     UnterminatedQuote,
 )
@@ -82,7 +82,7 @@ def read_csv(
     path: Path,
     dialect: CsvDialect,
     *,
-    max_rows: int | None,
+    limits: DatasetLimits,
     odd_quotes: bool,
     block_size: int = DEFAULT_BLOCK_SIZE,
 ) -> CsvRead:
@@ -97,7 +97,7 @@ def read_csv(
         types = _initial_types(path, dialect, block_size)
         while True:
             ragged = _Ragged()
-            outcome = _convert(path, dialect, types, ragged, max_rows, block_size)
+            outcome = _convert(path, dialect, types, ragged, limits, block_size)
             if isinstance(outcome, pa.Table):
                 break
             types[outcome.column] = outcome.type
@@ -134,7 +134,7 @@ def _convert(
     dialect: CsvDialect,
     types: dict[str, pa.DataType],
     ragged: _Ragged,
-    max_rows: int | None,
+    limits: DatasetLimits,
     block_size: int,
 ) -> pa.Table | _Widening:
     """One streaming pass; a `_Widening` when a column's type turned out too narrow."""
@@ -150,8 +150,7 @@ def _convert(
         try:
             for batch in reader:
                 rows += batch.num_rows
-                if max_rows is not None and rows > max_rows:
-                    raise TooLarge(f"the file has more rows than the limit of {max_rows:,}")
+                limits.check("rows", rows, f"the file has at least {rows:,} rows")
                 batches.append(batch)
         except pa.ArrowInvalid as exc:
             widening = _widening(exc, schema)

@@ -51,12 +51,6 @@ class UnterminatedQuote(IngestionError):
     code = "unterminated_quote"
 
 
-class TooLarge(IngestionError):
-    """The file has more rows or bytes than the service accepts."""
-
-    code = "too_large"
-
-
 class Unreadable(IngestionError):
     """The file cannot be read as a table for any other reason (e.g. too many ragged rows)."""
 

@@ -17,9 +17,9 @@ from modulardata.contracts.events import (
     TransformationExecuted,
     TransformationFailed,
 )
+from modulardata.contracts.limits import DatasetLimits, LimitExceeded
 from modulardata.messaging.bus import Bus, Handler
 from modulardata.profiler.exceptions import IngestionError
-from modulardata.profiler.ingest import IngestLimits
 from modulardata.profiler.uploads import ingest_upload, upload_node_id
 from modulardata.profiler.versions import profile_version
 from modulardata.storage import ObjectNotFound, ObjectStorage, StorageError
@@ -30,7 +30,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (StorageError, OSError, Kafk
 """Failures of storage, local disk or Kafka: the message is retried until they pass."""
 
 
-def ingest_handler(bus: Bus, storage: ObjectStorage, *, limits: IngestLimits) -> Handler:
+def ingest_handler(bus: Bus, storage: ObjectStorage, *, limits: DatasetLimits) -> Handler:
     """Handle `IngestDataset`: progress, then `DatasetIngested` and `DatasetProfiled`, or
     `IngestionFailed`."""
 
@@ -52,6 +52,9 @@ def ingest_handler(bus: Bus, storage: ObjectStorage, *, limits: IngestLimits) ->
         except IngestionError as exc:
             log.info("cannot ingest %s (%s): %s", command.upload_uri, exc.code, exc.reason)
             outcome = (_failed(command, exc.code, exc.reason),)
+        except LimitExceeded as exc:
+            log.info("refusing %s (%s): %s", command.upload_uri, exc.code, exc.message)
+            outcome = (_failed(command, exc.code, exc.message),)
         except TRANSIENT_ERRORS:
             raise
         except Exception:

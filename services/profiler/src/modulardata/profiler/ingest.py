@@ -1,33 +1,30 @@
 """Any supported upload read into a table, with a report of how it was read.
 
 CSV and TSV are parsed in streaming blocks (see `csvfile`); workbooks, Parquet and JSON are
-read whole, within the row and byte limits. Text is UTF-8 or transcoded to it first (see
-`textfile`). Limits are checked before and while reading, so an oversized file is refused
-before it is held in memory.
+read whole, within the dataset limits. Text is UTF-8 or transcoded to it first (see
+`textfile`); gzip is decompressed first. Limits are checked before and while reading (see
+`uploadlimits`), so an oversized file is refused before it is held in memory, and the table
+read is checked against every limit at the end.
 """
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from modulardata.contracts.limits import DatasetLimits
 from modulardata.contracts.profile import RenamedColumn, SourceFormat, SourceReport
 from modulardata.profiler.csvfile import DEFAULT_BLOCK_SIZE, read_csv
 from modulardata.profiler.dialect import sniff_dialect
-from modulardata.profiler.exceptions import InvalidUtf8, TooLarge
+from modulardata.profiler.exceptions import InvalidUtf8, NotText
 from modulardata.profiler.formats import detect_format, read_head
 from modulardata.profiler.records import read_json, read_json_lines, read_parquet, read_xlsx
 from modulardata.profiler.textfile import TextFile, is_utf8, open_text, scan_text, transcode_legacy
-
-
-@dataclass(frozen=True)
-class IngestLimits:
-    """The most an upload may hold."""
-
-    max_rows: int | None = None
-    max_bytes: int | None = None
+from modulardata.profiler.uploadlimits import GZIP_MAGIC, check_archive, gunzip
 
 
 @dataclass(frozen=True)
@@ -43,22 +40,38 @@ def read_upload(
     *,
     filename: str,
     workdir: Path,
-    limits: IngestLimits,
+    limits: DatasetLimits,
     block_size: int = DEFAULT_BLOCK_SIZE,
 ) -> Ingested:
     """Read the upload `source` (named `filename` by the client); `workdir` holds transcodings.
 
-    Raises an `IngestionError` naming the problem when the upload cannot become a dataset.
+    Raises an `IngestionError` naming the problem when the upload cannot become a dataset, and
+    `LimitExceeded` when it is over a limit.
     """
     size = source.stat().st_size
-    if limits.max_bytes is not None and size > limits.max_bytes:
-        raise TooLarge(f"the file has {size:,} bytes, more than the limit of {limits.max_bytes:,}")
+    limits.check("upload_bytes", size, f"the file has {size:,} bytes")
     head = read_head(source)
+    if head.startswith(GZIP_MAGIC):
+        gunzipped = workdir / "gunzipped"
+        gunzip(source, gunzipped, limits)
+        source, filename = gunzipped, filename.removesuffix(".gz")
+        head = read_head(source)
+    ingested = _read(source, head, filename, workdir, limits, block_size)
+    _check_table(ingested.table, limits)
+    return ingested
+
+
+def _read(
+    source: Path,
+    head: bytes,
+    filename: str,
+    workdir: Path,
+    limits: DatasetLimits,
+    block_size: int,
+) -> Ingested:
     format_ = detect_format(source, head, filename)
     if format_ in ("xlsx", "parquet"):
-        ingested = _read_binary(source, format_)
-        _check_rows(ingested.table, limits)
-        return ingested
+        return _read_binary(source, format_, limits)
     text = open_text(source, head, workdir)
     try:
         if not is_utf8(head) and text.encoding == "utf-8":
@@ -68,8 +81,13 @@ def read_upload(
         return _read_text(transcode_legacy(text, workdir), format_, limits, block_size)
 
 
-def _read_binary(source: Path, format_: SourceFormat) -> Ingested:
+def _read_binary(source: Path, format_: SourceFormat, limits: DatasetLimits) -> Ingested:
     if format_ == "xlsx":
+        try:
+            with source.open("rb") as archive:
+                check_archive(archive, limits)
+        except zipfile.BadZipFile as exc:
+            raise NotText(f"the workbook is damaged: {exc}") from None
         table, sheet, header, renamed = read_xlsx(source)
         return Ingested(table, _report(format_, renamed, sheet=sheet, header=header))
     table, renamed = read_parquet(source)
@@ -77,19 +95,20 @@ def _read_binary(source: Path, format_: SourceFormat) -> Ingested:
 
 
 def _read_text(
-    text: TextFile, format_: SourceFormat, limits: IngestLimits, block_size: int
+    text: TextFile, format_: SourceFormat, limits: DatasetLimits, block_size: int
 ) -> Ingested:
     scan = scan_text(text)
     encoding = {"encoding": text.encoding, "encoding_guessed": text.guessed}
     if format_ != "csv":
         table, renamed = (read_json if format_ == "json" else read_json_lines)(text.path)
-        _check_rows(table, limits)
         return Ingested(table, _report(format_, renamed, **encoding))
     dialect = sniff_dialect(text.path)
+    columns = len(dialect.names)
+    limits.check("columns", columns, f"the header has {columns:,} columns")
     read = read_csv(
         text.path,
         dialect,
-        max_rows=limits.max_rows,
+        limits=limits,
         odd_quotes=scan.odd_quotes,
         block_size=block_size,
     )
@@ -111,6 +130,10 @@ def _report(format_: SourceFormat, renamed: list[RenamedColumn], **details: obje
     return SourceReport.model_validate({"format": format_, "renamed_columns": renamed, **details})
 
 
-def _check_rows(table: pa.Table, limits: IngestLimits) -> None:
-    if limits.max_rows is not None and table.num_rows > limits.max_rows:
-        raise TooLarge(f"the file has more rows than the limit of {limits.max_rows:,}")
+def _check_table(table: pa.Table, limits: DatasetLimits) -> None:
+    limits.check("rows", table.num_rows, f"the file has {table.num_rows:,} rows")
+    limits.check("columns", table.num_columns, f"the file has {table.num_columns:,} columns")
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            longest = pc.max(pc.binary_length(column)).as_py() or 0
+            limits.check("cell_bytes", longest, f"a value of column '{name}' has {longest:,} bytes")

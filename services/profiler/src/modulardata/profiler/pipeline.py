@@ -9,14 +9,15 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from modulardata.contracts.limits import DatasetLimits
 from modulardata.contracts.profile import Profile
-from modulardata.profiler.ingest import Ingested, IngestLimits, read_upload
+from modulardata.profiler.ingest import Ingested, read_upload
 from modulardata.profiler.profile import generate_profile
 from modulardata.profiler.versionfile import write_version
 
 
 def convert_upload(
-    source: Path, destination: Path, *, filename: str, workdir: Path, limits: IngestLimits
+    source: Path, destination: Path, *, filename: str, workdir: Path, limits: DatasetLimits
 ) -> tuple[Ingested, Profile]:
     """Read `source`, write it as the Parquet file `destination`, and profile it."""
     ingested = read_upload(source, filename=filename, workdir=workdir, limits=limits)

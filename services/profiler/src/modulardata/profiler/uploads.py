@@ -9,9 +9,9 @@ from uuid import UUID, uuid5
 
 from modulardata.contracts.commands import IngestDataset
 from modulardata.contracts.events import DatasetIngested, DatasetProfiled
+from modulardata.contracts.limits import DatasetLimits
 from modulardata.contracts.values import ColumnSchema
 from modulardata.profiler.exceptions import Unreadable
-from modulardata.profiler.ingest import IngestLimits
 from modulardata.profiler.pipeline import convert_upload
 from modulardata.profiler.profiles import profile_key, profiled, store_profile
 from modulardata.storage import InvalidStorageUri, ObjectNotFound, ObjectStorage, sha256_file
@@ -28,7 +28,7 @@ def version_key(session_id: UUID, node_id: UUID) -> str:
 
 
 def ingest_upload(
-    storage: ObjectStorage, command: IngestDataset, node_id: UUID, *, limits: IngestLimits
+    storage: ObjectStorage, command: IngestDataset, node_id: UUID, *, limits: DatasetLimits
 ) -> tuple[DatasetIngested, DatasetProfiled]:
     """Store the upload as `node_id`'s Parquet version and its profile, both in one pass.
 

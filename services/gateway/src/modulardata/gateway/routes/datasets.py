@@ -62,14 +62,14 @@ async def upload_dataset(
     Waits up to `upload_wait_s` for the file to be read: a file the profiler refuses is a 4xx
     naming the problem (with the task id); otherwise 202 with the task, finished or not.
     """
-    check_declared_length(request.headers.get("content-length"), settings.max_upload_bytes)
+    check_declared_length(request.headers.get("content-length"), settings.limits)
     task_id = uuid4()
     upload = await receive_upload(
         request.stream(),
         request.headers.get("content-type"),
         storage,
         upload_key(session.session_id, task_id),
-        settings.max_upload_bytes,
+        settings.limits,
     )
     await workflows.accept_upload(
         engine,
