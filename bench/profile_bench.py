@@ -107,7 +107,7 @@ def messy_csv(rows: int, seed: int) -> Path:
 
 def _stage(stage: str, path: Path) -> dict[str, Any]:
     """Run one stage in this interpreter (called in a subprocess); imports are not timed."""
-    from modulardata.profiler.ingest import IngestLimits
+    from modulardata.contracts.limits import DatasetLimits
     from modulardata.profiler.pipeline import convert_upload
 
     baseline = _memory("VmRSS")
@@ -123,7 +123,7 @@ def _stage(stage: str, path: Path) -> dict[str, Any]:
                 Path(folder) / "version.parquet",
                 filename=path.name,
                 workdir=Path(folder),
-                limits=IngestLimits(),
+                limits=DatasetLimits(),
             )
             result.update(
                 frame=ingested.table.nbytes,
