@@ -16,6 +16,7 @@ from tests.support.postgres import fresh_database
 from tests.support.stack import Stack
 
 MAX_UPLOAD_BYTES = 1_000_000
+MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024
 TASK_TIMEOUT_S = 20
 """A running task silent this long is failed: short, so the test of it is quick."""
 
@@ -31,6 +32,7 @@ def stack(infrastructure: Source, tmp_path_factory: pytest.TempPathFactory) -> I
             extra_env={
                 "MODULARDATA_LIMIT_UPLOAD_BYTES": str(MAX_UPLOAD_BYTES),
                 "MODULARDATA_LIMIT_ROWS": str(MAX_ROWS),
+                "MODULARDATA_LIMIT_DECOMPRESSED_BYTES": str(MAX_DECOMPRESSED_BYTES),
                 "MODULARDATA_VERSIONING_TASK_TIMEOUT_S": str(TASK_TIMEOUT_S),
             },
         )

@@ -29,6 +29,7 @@ from modulardata.messaging.bus import Bus
 from modulardata.profiler.config import ProfilerSettings
 from modulardata.profiler.main import create_app, create_broker
 from modulardata.profiler.profiles import load_profile, profile_key
+from modulardata.profiler.readers import UploadReaders, read_outcome
 from modulardata.profiler.uploads import upload_node_id, version_key
 from modulardata.storage import LocalStorage, sha256_file
 
@@ -37,6 +38,7 @@ class Profiler:
     """The profiler's broker, with the events and dead letters it publishes collected."""
 
     def __init__(self, settings: ProfilerSettings, storage: LocalStorage) -> None:
+        self.settings = settings
         self.storage = storage
         self.broker: KafkaBroker = create_broker(settings)
         self.bus = Bus(self.broker, settings)
@@ -169,22 +171,29 @@ async def test_a_missing_upload_is_reported(profiler: Profiler, tmp_path: Path) 
     assert "no longer in storage" in failed.reason
 
 
-async def test_an_unexpected_failure_fails_the_task(
+def test_an_unexpected_failure_fails_the_task(
     profiler: Profiler, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("bug")
 
-    monkeypatch.setattr("modulardata.profiler.handlers.ingest_upload", broken)
-    command = profiler.upload(tmp_path, b"a\n1\n")
-    async with TestKafkaBroker(profiler.broker):
-        await profiler.bus.publish(command, topics.PROFILER_COMMANDS)
-
-    _, failed = profiler.opened()
+    monkeypatch.setattr("modulardata.profiler.readers.ingest_upload", broken)
+    command = profiler.upload(tmp_path, b"a\n1\n").open()
+    assert isinstance(command, IngestDataset)
+    (failed,) = read_outcome(profiler.settings, command, uuid4(), DatasetLimits())
     assert isinstance(failed, IngestionFailed)
     assert failed.code == "unreadable"
     assert "bug" not in failed.reason
-    assert profiler.dead == []
+
+
+async def test_a_read_over_its_budget_fails_its_task(profiler: Profiler, tmp_path: Path) -> None:
+    readers = UploadReaders(profiler.settings, DatasetLimits(), workers=1, budget_s=0.001)
+    command = profiler.upload(tmp_path, b"a\n1\n").open()
+    assert isinstance(command, IngestDataset)
+    (failed,) = await readers.read(command, uuid4())
+    assert isinstance(failed, IngestionFailed)
+    assert failed.code == "too_slow_to_read"
+    assert "(MODULARDATA_PROFILER_READ_BUDGET_S)" in failed.reason
 
 
 def _executed(profiler: Profiler, tmp_path: Path, data: bytes) -> Envelope:

@@ -21,3 +21,13 @@ class ProfilerSettings(KafkaSettings, StorageSettings):
     limits: DatasetLimits = Field(
         default_factory=DatasetLimits, description="The limits every upload is read within."
     )
+    read_workers: int = Field(
+        default=3,
+        ge=1,
+        le=64,
+        description="Uploads read at once, each in a process of its own (and as many consumers "
+        "of the command topic, so give it at least as many partitions).",
+    )
+    read_budget_s: float = Field(
+        default=60.0, gt=0, description="Seconds an upload may take to read before it fails."
+    )

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from aiokafka.errors import KafkaError
+
 from modulardata.contracts.events import IngestionErrorCode
+from modulardata.storage import StorageError
 
 
 class ProfilerError(Exception):
@@ -59,3 +62,16 @@ class Unreadable(IngestionError):
 
 class InvalidUtf8(ProfilerError):
     """pyarrow met bytes that are not UTF-8: the text is read again in its legacy encoding."""
+
+
+class ReadInterrupted(ProfilerError):
+    """Reading an upload failed for storage or disk, in the reader process: worth a retry."""
+
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    StorageError,
+    OSError,
+    KafkaError,
+    ReadInterrupted,
+)
+"""Failures of storage, local disk or Kafka: the message is retried until they pass."""

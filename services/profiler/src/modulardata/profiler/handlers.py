@@ -5,32 +5,25 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from aiokafka.errors import KafkaError
-
 from modulardata.contracts import topics
 from modulardata.contracts.base import Message
 from modulardata.contracts.commands import IngestDataset
 from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.events import (
-    IngestionFailed,
     TaskProgressed,
     TransformationExecuted,
     TransformationFailed,
 )
-from modulardata.contracts.limits import DatasetLimits, LimitExceeded
 from modulardata.messaging.bus import Bus, Handler
-from modulardata.profiler.exceptions import IngestionError
-from modulardata.profiler.uploads import ingest_upload, upload_node_id
+from modulardata.profiler.exceptions import TRANSIENT_ERRORS
+from modulardata.profiler.readers import UploadReaders
 from modulardata.profiler.versions import profile_version
-from modulardata.storage import ObjectNotFound, ObjectStorage, StorageError
+from modulardata.storage import ObjectNotFound, ObjectStorage
 
 log = logging.getLogger(__name__)
 
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (StorageError, OSError, KafkaError)
-"""Failures of storage, local disk or Kafka: the message is retried until they pass."""
 
-
-def ingest_handler(bus: Bus, storage: ObjectStorage, *, limits: DatasetLimits) -> Handler:
+def ingest_handler(bus: Bus, readers: UploadReaders) -> Handler:
     """Handle `IngestDataset`: progress, then `DatasetIngested` and `DatasetProfiled`, or
     `IngestionFailed`."""
 
@@ -43,26 +36,7 @@ def ingest_handler(bus: Bus, storage: ObjectStorage, *, limits: DatasetLimits) -
             task_id=envelope.correlation_id, session_id=command.session_id, stage="ingesting"
         )
         await bus.publish(envelope.reply(progress), topics.PROFILER_EVENTS)
-        node_id = upload_node_id(envelope.correlation_id)
-        outcome: tuple[Message, ...]
-        try:
-            outcome = await asyncio.to_thread(
-                ingest_upload, storage, command, node_id, limits=limits
-            )
-        except IngestionError as exc:
-            log.info("cannot ingest %s (%s): %s", command.upload_uri, exc.code, exc.reason)
-            outcome = (_failed(command, exc.code, exc.reason),)
-        except LimitExceeded as exc:
-            log.info("refusing %s (%s): %s", command.upload_uri, exc.code, exc.message)
-            outcome = (_failed(command, exc.code, exc.message),)
-        except TRANSIENT_ERRORS:
-            raise
-        except Exception:
-            # A bug must not leave the task running forever: fail it and keep the trace in logs.
-            log.exception("unexpected failure ingesting %s", command.upload_uri)
-            reason = "the file could not be read because of an internal error"
-            outcome = (_failed(command, "unreadable", reason),)
-        for message in outcome:
+        for message in await readers.read(command, envelope.correlation_id):
             await bus.publish(envelope.reply(message), topics.PROFILER_EVENTS)
 
     return handle
@@ -107,15 +81,4 @@ def _unprofiled(version: TransformationExecuted, reason: str) -> TransformationF
         code=version.code,
         error=reason,
         chat_message_id=version.chat_message_id,
-    )
-
-
-def _failed(command: IngestDataset, code: str, reason: str) -> IngestionFailed:
-    return IngestionFailed.model_validate(
-        {
-            "session_id": command.session_id,
-            "filename": command.filename,
-            "code": code,
-            "reason": reason,
-        }
     )

@@ -9,7 +9,9 @@ from modulardata.contracts import topics
 from modulardata.messaging.bus import Bus, make_broker
 from modulardata.messaging.service import run_service, service_app
 from modulardata.profiler.config import ProfilerSettings
-from modulardata.profiler.handlers import TRANSIENT_ERRORS, ingest_handler, version_handler
+from modulardata.profiler.exceptions import TRANSIENT_ERRORS
+from modulardata.profiler.handlers import ingest_handler, version_handler
+from modulardata.profiler.readers import UploadReaders
 
 GROUP_ID = "modulardata-profiler"
 VERSIONS_GROUP_ID = f"{GROUP_ID}.versions"
@@ -20,8 +22,19 @@ def create_broker(settings: ProfilerSettings) -> KafkaBroker:
     broker = make_broker(settings, client_id=GROUP_ID)
     bus = Bus(broker, settings)
     storage = settings.open_storage()
-    uploads = ingest_handler(bus, storage, limits=settings.limits)
-    bus.subscribe(topics.PROFILER_COMMANDS, GROUP_ID, uploads, transient=TRANSIENT_ERRORS)
+    readers = UploadReaders(
+        settings,
+        settings.limits,
+        workers=settings.read_workers,
+        budget_s=settings.read_budget_s,
+    )
+    bus.subscribe(
+        topics.PROFILER_COMMANDS,
+        GROUP_ID,
+        ingest_handler(bus, readers),
+        transient=TRANSIENT_ERRORS,
+        concurrency=settings.read_workers,
+    )
     versions = version_handler(bus, storage)
     bus.subscribe(topics.EXECUTOR_EVENTS, VERSIONS_GROUP_ID, versions, transient=TRANSIENT_ERRORS)
     return broker
