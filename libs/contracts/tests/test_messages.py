@@ -144,6 +144,9 @@ EXAMPLES: list[Message] = [
         waited_s=600.5,
     ),
     commands.ReplayRecipe(session_id=SESSION, plan=PLAN, description="Replayed 2 steps"),
+    commands.DeleteSession(session_id=SESSION, owner="key-1"),
+    events.SessionDeleted(session_id=SESSION, reason="retention", objects_removed=3),
+    events.EventShredded(session_id=SESSION, shredded_type="ChatMessageRecorded"),
     events.TaskQueued(
         task_id=TASK, session_id=SESSION, kind="chat", chat_message_id=uuid4(), text="undo"
     ),

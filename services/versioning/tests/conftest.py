@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from modulardata.storage import LocalStorage
 from modulardata.versioning.db import make_engine
+from modulardata.versioning.handlers import VersioningHandlers
 from modulardata.versioning.main import migrate
 
 
@@ -22,10 +25,22 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
         await conn.execute(
             text(
                 "TRUNCATE events, processed_messages, relay_checkpoints, sessions, nodes,"
-                " chat_logs, tasks RESTART IDENTITY"
+                " chat_logs, tasks, session_keys RESTART IDENTITY"
             )
         )
         await conn.execute(text("UPDATE projection_checkpoints SET position = 0"))
     await migrate(engine)
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> LocalStorage:
+    """The sessions' stored objects: a local directory."""
+    return LocalStorage(tmp_path / "storage")
+
+
+@pytest.fixture
+def handlers(engine: AsyncEngine, storage: LocalStorage) -> VersioningHandlers:
+    """The service's message handlers on the test database and storage."""
+    return VersioningHandlers(engine, storage)

@@ -16,8 +16,9 @@ from modulardata.versioning.readmodels import TaskView
 from services.versioning.tests.uploads import ingested
 
 
-async def test_a_silent_chat_task_is_failed_and_a_fresh_one_is_not(engine: AsyncEngine) -> None:
-    handlers = VersioningHandlers(engine)
+async def test_a_silent_chat_task_is_failed_and_a_fresh_one_is_not(
+    engine: AsyncEngine, handlers: VersioningHandlers
+) -> None:
     session = uuid4()
 
     async def send(message: object, task: object = None) -> None:

@@ -86,8 +86,9 @@ async def _create(handlers: VersioningHandlers) -> tuple[UUID, Envelope]:
     return session, envelope
 
 
-async def test_upload_flow_projects_session_node_head_and_task(engine: AsyncEngine) -> None:
-    handlers = VersioningHandlers(engine)
+async def test_upload_flow_projects_session_node_head_and_task(
+    engine: AsyncEngine, handlers: VersioningHandlers
+) -> None:
     session, _ = await _create(handlers)
     task, node = await _upload(handlers, session)
     await _project_all(engine)
@@ -102,8 +103,9 @@ async def test_upload_flow_projects_session_node_head_and_task(engine: AsyncEngi
     assert [e["stage"] for e in row["events"]] == ["ingesting", "succeeded"]
 
 
-async def test_redelivered_messages_add_no_events(engine: AsyncEngine) -> None:
-    handlers = VersioningHandlers(engine)
+async def test_redelivered_messages_add_no_events(
+    engine: AsyncEngine, handlers: VersioningHandlers
+) -> None:
     session, created = await _create(handlers)
     await handlers.handle(created)
     # The same report with a new message id (a producer retry) is still recognised by its node.
@@ -134,8 +136,9 @@ async def test_redelivered_messages_add_no_events(engine: AsyncEngine) -> None:
     ]
 
 
-async def test_failed_ingestion_fails_the_task_without_a_node(engine: AsyncEngine) -> None:
-    handlers = VersioningHandlers(engine)
+async def test_failed_ingestion_fails_the_task_without_a_node(
+    engine: AsyncEngine, handlers: VersioningHandlers
+) -> None:
     session, _ = await _create(handlers)
     task = uuid4()
     await handlers.handle(
@@ -152,8 +155,9 @@ async def test_failed_ingestion_fails_the_task_without_a_node(engine: AsyncEngin
     assert (row["status"], row["error_code"], row["error"]) == ("failed", "empty_file", "empty")
 
 
-async def test_upload_into_unknown_session_fails_the_task(engine: AsyncEngine) -> None:
-    handlers = VersioningHandlers(engine)
+async def test_upload_into_unknown_session_fails_the_task(
+    engine: AsyncEngine, handlers: VersioningHandlers
+) -> None:
     task, _ = await _upload(handlers, uuid4())
     await _project_all(engine)
     (row,) = (await _views(engine))["tasks"]
@@ -164,8 +168,9 @@ async def test_upload_into_unknown_session_fails_the_task(engine: AsyncEngine) -
     )
 
 
-async def test_rebuild_equals_the_live_projection(engine: AsyncEngine) -> None:
-    handlers = VersioningHandlers(engine)
+async def test_rebuild_equals_the_live_projection(
+    engine: AsyncEngine, handlers: VersioningHandlers
+) -> None:
     for _ in range(3):
         session, _ = await _create(handlers)
         await _upload(handlers, session)
@@ -194,9 +199,8 @@ async def test_rebuild_equals_the_live_projection(engine: AsyncEngine) -> None:
 
 
 async def test_a_profile_is_recorded_once_and_projected_onto_its_node(
-    engine: AsyncEngine,
+    engine: AsyncEngine, handlers: VersioningHandlers
 ) -> None:
-    handlers = VersioningHandlers(engine)
     session, _ = await _create(handlers)
     task, node = await _upload(handlers, session)
 
@@ -225,8 +229,9 @@ async def test_a_profile_is_recorded_once_and_projected_onto_its_node(
     assert await _views(engine) == live
 
 
-async def test_relay_publishes_the_log_in_order_once(engine: AsyncEngine) -> None:
-    handlers = VersioningHandlers(engine)
+async def test_relay_publishes_the_log_in_order_once(
+    engine: AsyncEngine, handlers: VersioningHandlers
+) -> None:
     session, _ = await _create(handlers)
     await _upload(handlers, session)
     bus = Bus(KafkaBroker(), KafkaSettings(topic_prefix="t."))

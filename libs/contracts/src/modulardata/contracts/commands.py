@@ -143,3 +143,22 @@ class ExpireTask(Message):
     stage: str = Field(description="The last stage it reached.")
     silent_since: AwareDatetime = Field(description="When it was last heard of (UTC).")
     waited_s: float = Field(ge=0, description="How long it has been silent, in seconds.")
+
+
+DeletionReason = Literal["requested", "retention"]
+"""Why a session is deleted: its owner asked, or it was idle past the retention period."""
+
+
+@register
+class DeleteSession(Message):
+    """Delete a session for good: its stored data, its read models, and every event of it but
+    the deletion itself, made unreadable (handled by versioning). Deleting twice is harmless."""
+
+    TYPE = "DeleteSession"
+
+    session_id: UUID = Field(description="The session.")
+    owner: str | None = Field(
+        default=None,
+        description="Id of the API key asking (it must own the session); none for retention.",
+    )
+    reason: DeletionReason = Field(default="requested", description="Why it is deleted.")

@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field
 
 from modulardata.contracts.base import Message, register
-from modulardata.contracts.commands import ChatTurn
+from modulardata.contracts.commands import ChatTurn, DeletionReason
 from modulardata.contracts.operations import Plan
 from modulardata.contracts.values import ChangeSummary, ColumnSchema
 
@@ -342,3 +342,26 @@ class TaskNeedsInput(Message):
     reason: Literal["ambiguous", "not_understood", "failed"] = Field(
         description="Several readings, no reading, or no working code could be made."
     )
+
+
+@register
+class SessionDeleted(Message):
+    """A session was deleted: its stored data is gone and its other events can no longer be
+    read (their key is destroyed). The log keeps this event in clear, so replays purge too."""
+
+    TYPE = "SessionDeleted"
+
+    session_id: UUID = Field(description="The deleted session.")
+    reason: DeletionReason = Field(description="Why it was deleted.")
+    objects_removed: int = Field(ge=0, description="Stored objects (uploads, versions) removed.")
+
+
+@register
+class EventShredded(Message):
+    """What the log gives for an event of a deleted session: a tombstone keeping its place in
+    the log and its type, never its content (never appended; only read)."""
+
+    TYPE = "EventShredded"
+
+    session_id: UUID = Field(description="The deleted session the event belonged to.")
+    shredded_type: str = Field(description="The type the event had.")

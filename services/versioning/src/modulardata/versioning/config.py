@@ -6,10 +6,12 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
 from modulardata.messaging.settings import KafkaSettings
+from modulardata.storage.settings import StorageSettings
 
 
-class VersioningSettings(KafkaSettings):
-    """Where the event log lives and how eagerly the relay and projector poll it."""
+class VersioningSettings(KafkaSettings, StorageSettings):
+    """Where the event log and the sessions' data live, how eagerly the relay and projector poll
+    the log, and how long tasks and idle sessions are kept."""
 
     model_config = SettingsConfigDict(
         env_prefix="MODULARDATA_VERSIONING_", populate_by_name=True, extra="ignore"
@@ -33,4 +35,13 @@ class VersioningSettings(KafkaSettings):
         description="A session's running task with no news for this long is failed ('timed_out')"
         " so the messages queued behind it run; keep it above the executor's and the crew's"
         " own time limits.",
+    )
+    retention_days: float | None = Field(
+        default=None,
+        gt=0,
+        description="Sessions idle (no new event) for longer are deleted like a DELETE would;"
+        " unset keeps them for ever.",
+    )
+    retention_check_s: float = Field(
+        default=3600.0, gt=0, description="How often idle sessions are looked for."
     )

@@ -14,7 +14,7 @@ from types import MappingProxyType
 from uuid import UUID, uuid5
 
 from modulardata.contracts.base import Message
-from modulardata.contracts.commands import ChatTurn, CreateSession
+from modulardata.contracts.commands import ChatTurn, CreateSession, DeleteSession
 from modulardata.contracts.events import (
     ChatMessageRecorded,
     DatasetIngested,
@@ -23,6 +23,7 @@ from modulardata.contracts.events import (
     HeadMoved,
     IngestionFailed,
     SessionCreated,
+    SessionDeleted,
     TaskFailed,
     TaskNeedsInput,
     TaskProgressed,
@@ -92,6 +93,7 @@ class SessionState:
     queue: tuple[TaskQueued, ...] = ()
     active: ActiveTask | None = None
     recent: tuple[ChatTurn, ...] = ()
+    deleted: bool = False
 
     def parent_of(self, node_id: UUID) -> UUID | None:
         """The node's parent; None for a root."""
@@ -120,6 +122,9 @@ def evolve_session(state: SessionState, event: Message) -> SessionState:
     state = replace(state, version=state.version + 1)
     if isinstance(event, SessionCreated):
         return replace(state, session_id=event.session_id, owner=event.owner)
+    if isinstance(event, SessionDeleted):
+        # Nothing of a deleted session is kept, not even in memory.
+        return SessionState(version=state.version, session_id=event.session_id, deleted=True)
     if isinstance(event, VersionCommitted):
         return _committed(state, event)
     if isinstance(event, HeadMoved):
@@ -210,12 +215,24 @@ def evolve_task(state: TaskState, event: Message) -> TaskState:
 
 
 def decide_create(state: SessionState, command: CreateSession) -> list[Message]:
-    """Create the session unless it already exists."""
+    """Create the session unless it already exists (or existed: a deleted id stays used)."""
+    if state.deleted:
+        raise DomainRejection("session_deleted", f"session {command.session_id} was deleted")
     if state.owner is not None:
         if state.owner != command.owner:
             raise DomainRejection("session_exists", f"session {command.session_id} exists")
         return []
     return [SessionCreated(session_id=command.session_id, owner=command.owner, name=command.name)]
+
+
+def should_delete(state: SessionState, command: DeleteSession) -> bool:
+    """Whether to delete the session now: once, and only if it exists; a request (unlike
+    retention) must come from its owner."""
+    if state.deleted or state.owner is None:
+        return False
+    if command.owner is not None and command.owner != state.owner:
+        raise DomainRejection("session_not_found", f"session {command.session_id} not found")
+    return True
 
 
 def decide_upload(state: SessionState, ingested: DatasetIngested) -> list[Message]:

@@ -2,6 +2,8 @@
 
 Writers hold a transaction-scoped advisory lock while they append, so global positions become
 visible in order: a reader following the log by position never skips an event that commits late.
+Payloads are stored sealed with their session's key (`sealing`); once a session is deleted its
+key is gone and its events read as `EventShredded` tombstones, in their place in the log.
 """
 
 from __future__ import annotations
@@ -16,10 +18,15 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from modulardata.contracts.envelope import Envelope
+from modulardata.contracts.events import EventShredded, SessionDeleted
+from modulardata.versioning import sealing, sessionkeys
 from modulardata.versioning.exceptions import ConcurrencyConflict
 from modulardata.versioning.following import CHANNEL
 
 _APPEND_LOCK = 7_264_001  # arbitrary, fixed: the advisory lock key serialising appends
+
+STORED_IN_CLEAR = frozenset({SessionDeleted.TYPE})
+"""Event types never sealed: a replay must still see that a session was deleted."""
 
 SCHEMA = (
     """
@@ -47,6 +54,9 @@ SCHEMA = (
     CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
     FOR EACH ROW EXECUTE FUNCTION events_are_append_only()
     """,
+    # Sealed payloads: the plaintext `payload` is then an empty object.
+    "ALTER TABLE events ADD COLUMN IF NOT EXISTS sealed BYTEA",
+    sessionkeys.SCHEMA,
     """
     CREATE TABLE IF NOT EXISTS processed_messages (
         consumer     TEXT        NOT NULL,
@@ -80,15 +90,24 @@ def _metadata(envelope: Envelope) -> dict[str, Any]:
 
 
 def _recorded(row: Any) -> RecordedEvent:
-    envelope = Envelope(
-        type=row.type, schema_version=row.schema_version, payload=row.payload, **row.metadata
-    )
+    if row.sealed is None:
+        type_, schema_version, payload = row.type, row.schema_version, row.payload
+    elif row.key is None:
+        tombstone = EventShredded(session_id=row.metadata["session_id"], shredded_type=row.type)
+        type_, schema_version = tombstone.TYPE, tombstone.SCHEMA_VERSION
+        payload = tombstone.model_dump(mode="json")
+    else:
+        type_, schema_version = row.type, row.schema_version
+        payload = sealing.unseal(row.key, row.sealed, row.event_id)
+    envelope = Envelope(type=type_, schema_version=schema_version, payload=payload, **row.metadata)
     return RecordedEvent(row.position, row.stream_id, row.stream_version, envelope, row.recorded_at)
 
 
 _SELECT = (
-    "SELECT position, stream_id, stream_version, type, schema_version, payload, metadata,"
-    " recorded_at FROM events"
+    "SELECT e.position, e.stream_id, e.stream_version, e.event_id, e.type, e.schema_version,"
+    " e.payload, e.sealed, k.key, e.metadata, e.recorded_at FROM events e"
+    " LEFT JOIN session_keys k"
+    " ON e.sealed IS NOT NULL AND k.session_id = cast(e.metadata->>'session_id' AS uuid)"
 )
 
 
@@ -115,16 +134,21 @@ async def append(
 
     Runs inside the caller's transaction, so several streams can be appended atomically.
     """
+    keys = {
+        session_id: await sessionkeys.sealing_key(conn, session_id)
+        for session_id in {e.session_id for e in envelopes if e.type not in STORED_IN_CLEAR}
+    }
     await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _APPEND_LOCK})
     actual = await stream_version(conn, stream_id)
     if actual != expected_version:
         raise ConcurrencyConflict(stream_id, expected_version, actual)
     for offset, envelope in enumerate(envelopes, start=1):
+        payload, sealed = _stored_payload(envelope, keys.get(envelope.session_id))
         await conn.execute(
             text(
                 "INSERT INTO events (stream_id, stream_version, event_id, type, schema_version,"
-                " payload, metadata) VALUES (:stream, :version, :event_id, :type, :schema,"
-                " cast(:payload AS jsonb), cast(:metadata AS jsonb))"
+                " payload, sealed, metadata) VALUES (:stream, :version, :event_id, :type, :schema,"
+                " cast(:payload AS jsonb), :sealed, cast(:metadata AS jsonb))"
             ),
             {
                 "stream": stream_id,
@@ -132,7 +156,8 @@ async def append(
                 "event_id": envelope.message_id,
                 "type": envelope.type,
                 "schema": envelope.schema_version,
-                "payload": _json(envelope.payload),
+                "payload": payload,
+                "sealed": sealed,
                 "metadata": _json(_metadata(envelope)),
             },
         )
@@ -171,6 +196,13 @@ async def mark_processed(conn: AsyncConnection, consumer: str, message_id: objec
         {"c": consumer, "m": message_id},
     )
     return bool(result.rowcount)
+
+
+def _stored_payload(envelope: Envelope, key: bytes | None) -> tuple[str, bytes | None]:
+    """The plaintext and sealed columns of an event: sealed with `key` unless stored in clear."""
+    if key is None:
+        return _json(envelope.payload), None
+    return "{}", sealing.seal(key, envelope.payload, envelope.message_id)
 
 
 def _json(value: Any) -> str:

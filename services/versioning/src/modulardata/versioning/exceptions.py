@@ -21,3 +21,11 @@ class DomainRejection(VersioningError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+class SessionShredded(VersioningError):
+    """The session was deleted: its key is destroyed, so nothing can be sealed for it."""
+
+    def __init__(self, session_id: object) -> None:
+        super().__init__(f"session {session_id} was deleted")
+        self.session_id = session_id

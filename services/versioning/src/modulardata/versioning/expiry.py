@@ -7,8 +7,6 @@ task if it is still its session's running one, so a late sweep or a queued task 
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy import text
@@ -16,8 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from modulardata.contracts.commands import ExpireTask
 from modulardata.contracts.envelope import Envelope
-
-log = logging.getLogger(__name__)
 
 _SILENT = text(
     "SELECT task_id, session_id, stage, updated_at,"
@@ -43,16 +39,3 @@ async def expire_silent_tasks(
         )
         await handle(Envelope.wrap(expire, session_id=row.session_id, correlation_id=row.task_id))
     return len(rows)
-
-
-async def sweep(
-    engine: AsyncEngine, handle: Callable[[Envelope], Awaitable[None]], timeout_s: float
-) -> None:
-    """Expire silent tasks now and then, until cancelled; a failed sweep is retried later."""
-    interval = min(timeout_s / 4, 30.0)
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            await expire_silent_tasks(engine, handle, timeout_s)
-        except Exception:
-            log.exception("sweeping silent tasks failed; will try again")

@@ -1,5 +1,5 @@
 """Following the log: the projector and the relay each run a step whenever something new may
-be there.
+be there; sweeps (silent tasks, idle sessions) run a step at an interval.
 
 Appends `NOTIFY` in their transaction; one listening connection turns that into asyncio events,
 so followers react at once. They still poll at an interval, so a lost connection costs only
@@ -73,3 +73,13 @@ async def follow_log(
         if handled < batch_size:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wakeup.wait(), poll_interval_s)
+
+
+async def every(name: str, step: Callable[[], Awaitable[object]], interval_s: float) -> None:
+    """Run `step` every `interval_s` until cancelled; a failed run is retried the next time."""
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            await step()
+        except Exception:
+            log.exception("%s failed; will try again", name)

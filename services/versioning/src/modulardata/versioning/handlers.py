@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from modulardata.contracts.base import Message
 from modulardata.contracts.commands import (
     CreateSession,
+    DeleteSession,
     ExpireTask,
     MoveHead,
     ReplayRecipe,
@@ -28,6 +29,7 @@ from modulardata.contracts.events import (
     DatasetProfiled,
     HeadMoveRequested,
     IngestionFailed,
+    SessionDeleted,
     TaskFailed,
     TaskProgressed,
     TaskSucceeded,
@@ -35,7 +37,8 @@ from modulardata.contracts.events import (
     TransformationFailed,
     TransformationPlanned,
 )
-from modulardata.versioning import domain, eventstore, sessiontasks
+from modulardata.storage import ObjectStorage
+from modulardata.versioning import deletion, domain, eventstore, sessionkeys, sessiontasks
 from modulardata.versioning.exceptions import ConcurrencyConflict, DomainRejection
 from modulardata.versioning.states import StreamStates
 
@@ -70,8 +73,9 @@ expiry of one that went silent)."""
 class VersioningHandlers:
     """Handles every message the versioning service consumes."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, storage: ObjectStorage) -> None:
         self._engine = engine
+        self._storage = storage
         self._states = StreamStates()
 
     async def handle(self, envelope: Envelope) -> None:
@@ -80,7 +84,7 @@ class VersioningHandlers:
             try:
                 async with self._engine.begin() as conn:
                     if await eventstore.mark_processed(conn, _CONSUMER, envelope.message_id):
-                        await _Work(conn, envelope, self._states).dispatch()
+                        await _Work(conn, envelope, self._states, self._storage).dispatch()
                 return
             except ConcurrencyConflict:
                 if attempt == _ATTEMPTS:
@@ -91,13 +95,19 @@ class VersioningHandlers:
 class _Work:
     """Handling one message inside its transaction: decide on streams, append what is decided."""
 
-    def __init__(self, conn: AsyncConnection, cause: Envelope, states: StreamStates) -> None:
-        self.conn, self.cause, self.states = conn, cause, states
+    def __init__(
+        self, conn: AsyncConnection, cause: Envelope, states: StreamStates, storage: ObjectStorage
+    ) -> None:
+        self.conn, self.cause, self.states, self.storage = conn, cause, states, storage
 
     async def dispatch(self) -> None:
         message = self.cause.open()
         task_id = self.cause.correlation_id
-        if (request := TASK_REQUESTS.get(type(message))) is not None:
+        if isinstance(message, DeleteSession):
+            await self.delete(message)
+        elif await sessionkeys.is_shredded(self.conn, self.cause.session_id):
+            await self.after_deletion(message)
+        elif (request := TASK_REQUESTS.get(type(message))) is not None:
             decide = _bound(request, task_id, message)
             await self.request(message.session_id, decide)  # type: ignore[attr-defined]
         elif (result := TASK_RESULTS.get(type(message))) is not None:
@@ -123,6 +133,33 @@ class _Work:
             await self.task(task_id, lambda s: domain.decide_outcome(s, failure))
         elif isinstance(message, TaskProgressed):
             await self.task(message.task_id, _progress(message))
+
+    async def delete(self, command: DeleteSession) -> None:
+        """Delete the session: its stored objects, then (with SessionDeleted) its key."""
+        stream = domain.session_stream(command.session_id)
+        state = await self.states.load(
+            self.conn, stream, domain.SessionState(), domain.evolve_session
+        )
+        try:
+            if not domain.should_delete(state, command):
+                return
+        except DomainRejection as rejection:
+            log.warning("DeleteSession refused: %s", rejection)
+            return
+        removed = await deletion.remove_stored_data(self.storage, command.session_id)
+        deleted = SessionDeleted(
+            session_id=command.session_id, reason=command.reason, objects_removed=removed
+        )
+        await self.append(stream, state.version, [deleted])
+        await sessionkeys.shred(self.conn, command.session_id)
+        self.states.forget(stream)
+        log.info("session %s deleted (%s, %d objects)", command.session_id, command.reason, removed)
+
+    async def after_deletion(self, message: Message) -> None:
+        """A message for a deleted session changes nothing; what a late report stored goes."""
+        if isinstance(message, deletion.REPORTS_OF_STORED_DATA):
+            await deletion.remove_stored_data(self.storage, self.cause.session_id)
+        log.info("%s for deleted session %s ignored", self.cause.type, self.cause.session_id)
 
     async def request(
         self, session_id: UUID, decide: Callable[[domain.SessionState], list[Message]]

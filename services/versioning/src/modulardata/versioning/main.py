@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from modulardata.contracts import topics
 from modulardata.messaging.bus import Bus, make_broker
 from modulardata.messaging.service import service_app
-from modulardata.versioning import eventstore, expiry, following, projector, relay
+from modulardata.versioning import eventstore, expiry, following, projector, relay, retention
 from modulardata.versioning.config import VersioningSettings
 from modulardata.versioning.db import make_engine
 from modulardata.versioning.exceptions import ConcurrencyConflict
@@ -34,7 +34,7 @@ def create_app(settings: VersioningSettings | None = None) -> FastStream:
     broker = make_broker(settings, client_id=GROUP)
     bus = Bus(broker, settings)
     engine = make_engine(settings.database_url)
-    handlers = VersioningHandlers(engine)
+    handlers = VersioningHandlers(engine, settings.open_storage())
     wakeup = following.AppendWakeup(settings.database_url)
     bus.subscribe(
         topics.VERSIONING_COMMANDS, f"{GROUP}.commands", handlers.handle, transient=TRANSIENT
@@ -57,8 +57,20 @@ def create_app(settings: VersioningSettings | None = None) -> FastStream:
             "projector": lambda: projector.project_batch(engine, size),
         }
         background.append(asyncio.create_task(wakeup.run()))
-        expiring = expiry.sweep(engine, handlers.handle, settings.task_timeout_s)
+        timeout_s = settings.task_timeout_s
+        expiring = following.every(
+            "expiring silent tasks",
+            lambda: expiry.expire_silent_tasks(engine, handlers.handle, timeout_s),
+            min(timeout_s / 4, 30.0),
+        )
         background.append(asyncio.create_task(expiring))
+        if (days := settings.retention_days) is not None:
+            deleting = following.every(
+                "deleting idle sessions",
+                lambda: retention.delete_idle_sessions(engine, handlers.handle, days),
+                settings.retention_check_s,
+            )
+            background.append(asyncio.create_task(deleting))
         for name, step in steps.items():
             follower = following.follow_log(
                 name,

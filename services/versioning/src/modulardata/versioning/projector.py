@@ -11,7 +11,7 @@ import logging
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, case, select, text, update
+from sqlalchemy import ColumnElement, case, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import SQLModel, col
@@ -22,6 +22,7 @@ from modulardata.contracts.events import (
     DatasetProfiled,
     HeadMoved,
     SessionCreated,
+    SessionDeleted,
     TaskFailed,
     TaskNeedsInput,
     TaskProgressed,
@@ -36,6 +37,7 @@ from modulardata.versioning.eventstore import RecordedEvent
 from modulardata.versioning.readmodels import (
     ADDED_COLUMNS,
     FINISHED_STATUSES,
+    GATEWAY_SESSION_TABLES,
     READ_MODELS,
     ChatLogView,
     NodeView,
@@ -202,6 +204,21 @@ async def apply(conn: AsyncConnection, recorded: RecordedEvent) -> None:
         )
     elif isinstance(event, TaskEvent):
         await _apply_task(conn, recorded, event)
+    elif isinstance(event, SessionDeleted):
+        await _purge_session(conn, event.session_id)
+
+
+async def _purge_session(conn: AsyncConnection, session_id: UUID) -> None:
+    """Remove the session's rows from every read model and from the gateway's tables."""
+    for model in READ_MODELS:
+        await conn.execute(delete(model).where(col(model.session_id) == session_id))
+    for table in GATEWAY_SESSION_TABLES:
+        # Absent when the gateway never ran on this database (a rebuild elsewhere, tests).
+        exists = await conn.execute(text("SELECT to_regclass(:t)"), {"t": table})
+        if exists.scalar() is not None:
+            await conn.execute(
+                text(f"DELETE FROM {table} WHERE session_id = :s"), {"s": session_id}
+            )
 
 
 async def _update_task(conn: AsyncConnection, task_id: UUID, **values: Any) -> None:

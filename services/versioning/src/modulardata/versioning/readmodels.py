@@ -115,6 +115,10 @@ class ProjectionCheckpoint(SQLModel, table=True):
 
 READ_MODELS = (SessionView, NodeView, ChatLogView, TaskView)
 
+GATEWAY_SESSION_TABLES = ("accepted_tasks",)
+"""The gateway's tables of session data next to the read models (each with a `session_id`):
+deleting a session purges them with the read models."""
+
 
 ADDED_COLUMNS: dict[str, dict[str, str]] = {
     "nodes": {"profile_uri": "TEXT", "plan": "JSONB", "task_id": "UUID"},

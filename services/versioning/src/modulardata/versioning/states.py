@@ -46,3 +46,7 @@ class StreamStates:
         while len(self._states) > self._capacity:
             self._states.popitem(last=False)
         return state
+
+    def forget(self, stream: str) -> None:
+        """Drop a stream's cached state (a deleted session's must not linger in memory)."""
+        self._states.pop(stream, None)
