@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what a fresh machine lacks for `make`: uv (from PyPI), Java 17 and Maven (for the
-# Kafka broker's jars), Node.js with npm and newman (postman/, run by the integration tests). PostgreSQL is installed by postgres.sh when it first starts.
+# Kafka broker's jars), libseccomp (the executor's sandbox), Node.js with npm and newman (postman/, run by the integration tests). PostgreSQL is installed by postgres.sh when it first starts.
 set -euo pipefail
 
 apt_install() {
@@ -22,6 +22,8 @@ fi
 command -v java >/dev/null 2>&1 || { echo "deps: installing Java 17"; apt_install openjdk-17-jre-headless; }
 command -v mvn >/dev/null 2>&1 || { echo "deps: installing Maven"; apt_install maven; }
 command -v curl >/dev/null 2>&1 || apt_install curl
+# The executor's seccomp filter loads the system's libseccomp (through pyseccomp).
+ldconfig -p | grep "libseccomp\.so\.2 " >/dev/null || { echo "deps: installing libseccomp"; apt_install libseccomp2; }
 command -v npm >/dev/null 2>&1 || { echo "deps: installing Node.js and npm"; apt_install nodejs npm; }
 
 postman="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../postman" && pwd)"

@@ -7,6 +7,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from modulardata.contracts.limits import DatasetLimits
+from modulardata.executor.syscall_filter import SeccompMode
 from modulardata.executor.transfer import ResultLimits
 from modulardata.messaging.settings import KafkaSettings
 from modulardata.storage.settings import StorageSettings
@@ -28,6 +29,10 @@ class ExecutorSettings(KafkaSettings, StorageSettings):
     )
     limits: DatasetLimits = Field(
         default_factory=DatasetLimits, description="The limits a result is held to, as uploads."
+    )
+    seccomp: SeccompMode = Field(
+        default=SeccompMode.ENFORCE,
+        description="The workers' system call filter: 'enforce', or 'log' / 'off' for debugging.",
     )
     max_result_mb: int = Field(
         default=1024, ge=1, description="Largest result (MiB, as Arrow IPC) a snippet may leave."

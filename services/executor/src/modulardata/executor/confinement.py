@@ -5,7 +5,8 @@ interface but a loopback that is down, and a new mount namespace in which every 
 read-only. Each worker forked from it then closes every inherited descriptor, drops to the
 unprivileged `nobody` user when started as root, forbids new privileges and takes resource
 limits: no new processes or threads, no file writes, few descriptors, and per run an address
-space and CPU time budget. Whatever the kernel refuses is recorded in the `Confinement`
+space and CPU time budget; last, just before the snippet runs, a seccomp filter (see
+`syscall_filter`). Whatever the kernel refuses is recorded in the `Confinement`
 report rather than silently assumed.
 """
 
@@ -54,6 +55,9 @@ class Confinement:
     unprivileged_user: bool
     reads_all_files: bool
     notes: tuple[str, ...]
+    syscalls_filtered: bool = False
+    """Whether workers refuse system calls outside `syscall_filter.ALLOWED`, as checked by the
+    template process (see `syscall_filter.prepare_filter`)."""
 
 
 def clean_environment(workdir: str) -> dict[str, str]:

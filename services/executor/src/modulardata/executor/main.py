@@ -19,7 +19,9 @@ GROUP_ID = "modulardata-executor"
 
 def create_sandbox(settings: ExecutorSettings) -> Sandbox:
     """The sandbox the settings describe (its workers start on first use or `start()`)."""
-    return Sandbox(pool_size=settings.workers, limits=settings.result_limits())
+    return Sandbox(
+        pool_size=settings.workers, limits=settings.result_limits(), seccomp=settings.seccomp
+    )
 
 
 def create_broker(settings: ExecutorSettings, sandbox: Sandbox) -> KafkaBroker:

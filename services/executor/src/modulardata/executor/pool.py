@@ -25,6 +25,7 @@ from typing import Any
 from modulardata.executor.confinement import Confinement, clean_environment
 from modulardata.executor.exceptions import ChannelBroken, ResultRejected, SandboxUnavailable
 from modulardata.executor.framing import Body, recv_frame, send_frame
+from modulardata.executor.syscall_filter import SeccompMode
 from modulardata.executor.worker import MAX_ERROR_CHARS, RUNNING
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ _SIGNAL_REASONS = {
     signal.SIGXCPU: "the snippet used more CPU time than allowed and was stopped",
     signal.SIGKILL: "the sandbox process was killed (most likely it ran out of memory)",
     signal.SIGSEGV: "the snippet crashed the sandbox process",
+    signal.SIGSYS: "the snippet made a system call the sandbox forbids and was stopped",
 }
 
 
@@ -57,10 +59,17 @@ class _Worker:
 class WorkerPool:
     """`size` warm single-use workers forked from one confined template process."""
 
-    def __init__(self, size: int, *, start_timeout_s: float = 120.0) -> None:
+    def __init__(
+        self,
+        size: int,
+        *,
+        seccomp: SeccompMode = SeccompMode.ENFORCE,
+        start_timeout_s: float = 120.0,
+    ) -> None:
         if size < 1:
             raise ValueError("a pool needs at least one worker")
         self._size = size
+        self._seccomp = seccomp
         self._start_timeout_s = start_timeout_s
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._control_lock = threading.Lock()
@@ -241,7 +250,10 @@ class WorkerPool:
         os.chmod(self._workdir, 0o755)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._template = subprocess.Popen(
-            [sys.executable, "-I", "-m", "modulardata.executor.zygote", str(theirs.fileno())],
+            [
+                *(sys.executable, "-I", "-m", "modulardata.executor.zygote"),
+                *(str(theirs.fileno()), self._seccomp.value),
+            ],
             env=clean_environment(self._workdir),
             cwd=self._workdir,
             pass_fds=[theirs.fileno()],
@@ -267,6 +279,7 @@ class WorkerPool:
             unprivileged_user=bool(report["unprivileged_user"]),
             reads_all_files=bool(report["reads_all_files"]),
             notes=tuple(report["notes"]),
+            syscalls_filtered=bool(report["syscalls_filtered"]),
         )
         log.info(
             "sandbox template ready in %.1f s: %s", time.monotonic() - started, self.confinement

@@ -3,7 +3,8 @@ through every layer and says, in plain words, why it did not run when it did not
 
 1. `policy`: the static rules on the syntax tree, checked here in the service.
 2. `guards`: RestrictedPython compilation and guarded access, inside the worker.
-3. `confinement`, `zygote`, `worker`, `pool`: a separate, confined, single-use process.
+3. `confinement`, `syscall_filter`, `zygote`, `worker`, `pool`: a separate, confined,
+   single-use process.
 4. `transfer`: Arrow IPC both ways, and validation of what comes back.
 """
 
@@ -19,6 +20,7 @@ import pandas as pd
 from modulardata.executor.exceptions import ResultRejected, SnippetRejected
 from modulardata.executor.policy import check_policy
 from modulardata.executor.pool import WorkerPool
+from modulardata.executor.syscall_filter import SeccompMode
 from modulardata.executor.transfer import ResultLimits, frame_to_ipc, ipc_to_frame
 
 DEFAULT_TIMEOUT_S = 10.0
@@ -40,9 +42,13 @@ class Sandbox:
     """A warm pool of confined workers and the limits results must respect."""
 
     def __init__(
-        self, *, pool_size: int = DEFAULT_POOL_SIZE, limits: ResultLimits | None = None
+        self,
+        *,
+        pool_size: int = DEFAULT_POOL_SIZE,
+        limits: ResultLimits | None = None,
+        seccomp: SeccompMode = SeccompMode.ENFORCE,
     ) -> None:
-        self.pool = WorkerPool(pool_size)
+        self.pool = WorkerPool(pool_size, seccomp=seccomp)
         self.limits = limits or ResultLimits()
 
     def start(self) -> None:

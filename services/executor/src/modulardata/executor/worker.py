@@ -4,6 +4,7 @@ one snippet, answers, and exits, so nothing a snippet does can outlive its run."
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import socket
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from modulardata.executor.confinement import (
 from modulardata.executor.exceptions import ChannelBroken, ResultRejected, SnippetRejected
 from modulardata.executor.framing import Body, recv_frame, send_frame
 from modulardata.executor.guards import SNIPPET_FILENAME, compile_snippet, snippet_globals
+from modulardata.executor.syscall_filter import install_filter
 from modulardata.executor.transfer import frame_to_ipc
 
 MAX_INPUT_BYTES = 8 * 1024 * 1024 * 1024
@@ -42,13 +44,18 @@ RUNNING = "running"
 
 
 def serve(
-    channel_fd: int, confinement: Confinement, *, rehearse: Callable[[], None] | None = None
+    channel_fd: int,
+    confinement: Confinement,
+    *,
+    rehearse: Callable[[], None] | None = None,
+    syscalls: Any = None,
 ) -> NoReturn:
     """Confine this process, run the one job the service sends, answer, and exit.
 
     `rehearse`, the template's own warm-up (a fixed snippet on a fixed frame), runs once more
     here while the worker is idle: it touches the template's pages that common snippets touch,
     so the copies on write that a fresh fork pays for happen before the job, not during it.
+    `syscalls`, the template's system call filter, if any, goes in just before the snippet runs.
     """
     confine_worker(channel_fd, confinement)
     channel = socket.socket(fileno=CHANNEL_FD)
@@ -63,7 +70,7 @@ def serve(
         # service is still encoding the frame.
         header, _ = recv_frame(channel, timeout_s=None, max_body=0)
         try:
-            answer, payload = run_job(channel, header, prewarmed_bytes=prewarmed)
+            answer, payload = run_job(channel, header, prewarmed_bytes=prewarmed, syscalls=syscalls)
         except BaseException as exc:  # a failure of the worker itself, said as well as can be
             answer, payload = _failure(f"the sandbox failed: {describe_error(exc)}"), b""
         send_frame(channel, answer, payload)
@@ -109,11 +116,16 @@ def warm_allocators() -> list[bytes]:
 
 
 def run_job(
-    channel: socket.socket, job: dict[str, Any], *, prewarmed_bytes: int = 0
+    channel: socket.socket,
+    job: dict[str, Any],
+    *,
+    prewarmed_bytes: int = 0,
+    syscalls: Any = None,
 ) -> tuple[dict[str, Any], Body]:
     """Run the job's snippet on the frame that follows it: the answer header and result body.
 
-    `prewarmed_bytes` of free, warmed memory the worker holds count against the job's limit.
+    `prewarmed_bytes` of free, warmed memory the worker holds count against the job's limit;
+    `syscalls`, a system call filter, is installed for good once the input is loaded.
     """
     memory_mb = int(job["memory_mb"])
     try:
@@ -130,6 +142,7 @@ def run_job(
     limit_run(
         memory_mb=memory_mb, cpu_s=float(job["timeout_s"]) + 1, prewarmed_bytes=prewarmed_bytes
     )
+    install_filter(syscalls)
     send_frame(channel, {"stage": RUNNING})
     namespace = snippet_globals(df)
     try:
@@ -143,6 +156,10 @@ def run_job(
         return _failure(f"the snippet ran out of memory (the limit is {memory_mb} MB)"), b""
     except ResultRejected as exc:
         return _failure(str(exc)), b""
+    except OSError as exc:
+        refused = syscalls is not None and exc.errno == errno.EPERM
+        note = " (a system call the sandbox does not allow)" if refused else ""
+        return _failure(describe_error(exc) + note), b""
     except BaseException as exc:  # anything the snippet raised is the user's error to read
         return _failure(describe_error(exc)), b""
 

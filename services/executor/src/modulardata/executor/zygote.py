@@ -2,9 +2,10 @@
 warms pandas, numpy and pyarrow once, disarms their I/O, then forks one single-use worker per
 request of the service. It never runs a snippet itself, so every worker starts pristine.
 
-Run as `python -I -m modulardata.executor.zygote FD`, FD being its control socket (a
-SOCK_SEQPACKET pair end): requests and answers are single JSON datagrams, and a spawned
-worker's channel and pidfd travel with the answer as SCM_RIGHTS descriptors.
+Run as `python -I -m modulardata.executor.zygote FD MODE`, FD being its control socket (a
+SOCK_SEQPACKET pair end) and MODE the `SeccompMode` of the workers' system call filter.
+Requests and answers are single JSON datagrams, and a spawned worker's channel and pidfd travel
+with the answer as SCM_RIGHTS descriptors.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 import os
 import socket
 import sys
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -23,6 +25,7 @@ from modulardata.executor import worker
 from modulardata.executor.confinement import Confinement, isolate_template
 from modulardata.executor.disarm import disarm_io
 from modulardata.executor.guards import compile_snippet, snippet_globals
+from modulardata.executor.syscall_filter import SeccompMode, prepare_filter
 from modulardata.executor.transfer import frame_to_ipc
 
 _WARM_UP = """
@@ -40,6 +43,12 @@ def main() -> None:
     """Serve spawn and reap requests until the service closes the control socket."""
     control = socket.socket(fileno=int(sys.argv[1]))
     confinement = isolate_template()
+    syscalls, refusal = prepare_filter(SeccompMode(sys.argv[2]))
+    confinement = dataclasses.replace(
+        confinement,
+        syscalls_filtered=refusal is None,
+        notes=confinement.notes + ((refusal,) if refusal else ()),
+    )
     warm_up()
     disarm_io()
     # Keep the collector off the template's objects, so workers do not copy every page.
@@ -55,7 +64,7 @@ def main() -> None:
             return  # the service is gone; workers die with us (parent-death signal)
         command = json.loads(request)
         if command["op"] == "spawn":
-            _spawn(control, confinement)
+            _spawn(control, confinement, syscalls)
         elif command["op"] == "reap":
             _, status = os.waitpid(int(command["pid"]), 0)
             answer = {"pid": command["pid"], "exit_code": os.waitstatus_to_exitcode(status)}
@@ -82,12 +91,12 @@ def warm_up() -> None:
     frame_to_ipc(namespace["df"])
 
 
-def _spawn(control: socket.socket, confinement: Confinement) -> None:
+def _spawn(control: socket.socket, confinement: Confinement, syscalls: Any) -> None:
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     pid = os.fork()
     if pid == 0:
         try:
-            worker.serve(theirs.fileno(), confinement, rehearse=warm_up)
+            worker.serve(theirs.fileno(), confinement, rehearse=warm_up, syscalls=syscalls)
         finally:
             os._exit(70)
     theirs.close()
