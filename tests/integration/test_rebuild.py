@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
-from typing import Any
-
 import httpx
-import psycopg
 
 from tests.integration.conftest import (
     new_session,
@@ -17,36 +12,8 @@ from tests.integration.conftest import (
     wait_profile,
     wait_task,
 )
-from tests.support.stack import BIN, Stack
-
-VIEWS = {
-    "sessions": "session_id",
-    "nodes": "node_id",
-    "chat_logs": "chat_message_id",
-    "tasks": "task_id",
-}
-
-
-def _snapshot(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
-    with psycopg.connect(database_url) as conn:
-        return {
-            view: conn.execute(f"SELECT * FROM {view} ORDER BY {key}").fetchall()
-            for view, key in VIEWS.items()
-        }
-
-
-def _settled(database_url: str) -> bool:
-    """True once no version awaits its profile and the projector has caught up with the log.
-
-    The database is shared by the whole run, so earlier tests' versions may still be profiled.
-    """
-    with psycopg.connect(database_url) as conn:
-        row = conn.execute(
-            "SELECT (SELECT count(*) FROM nodes WHERE profile_uri IS NULL),"
-            " (SELECT coalesce(max(position), 0) FROM events)"
-            " - (SELECT position FROM projection_checkpoints WHERE name = 'read_models')"
-        ).fetchone()
-    return row == (0, 0)
+from tests.support.readmodels import rebuild, settled, snapshot
+from tests.support.stack import Stack
 
 
 def test_rebuild_equals_live_projection(stack: Stack, client: httpx.Client) -> None:
@@ -55,17 +22,9 @@ def test_rebuild_equals_live_projection(stack: Stack, client: httpx.Client) -> N
         task = wait_task(client, task_id_of(upload(client, session_id, body)))
         if task["result"]:
             wait_profile(client, session_id, task["result"]["node_id"])
-    wait_for(lambda: _settled(stack.database_url), what="every node profiled and projected")
-    live = _snapshot(stack.database_url)
+    wait_for(lambda: settled(stack.database_url), what="every node profiled and projected")
+    live = snapshot(stack.database_url)
     assert live["nodes"] and live["tasks"] and live["sessions"]
 
-    done = subprocess.run(
-        [str(BIN / "modulardata-versioning"), "rebuild"],
-        env=stack.env,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(stack.workdir),
-    )
-    assert "rebuilt the read models" in done.stdout
-    assert _snapshot(stack.database_url) == live
+    assert "rebuilt the read models" in rebuild(stack)
+    assert snapshot(stack.database_url) == live

@@ -22,13 +22,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from faststream.kafka import TestKafkaBroker
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from modulardata.contracts import topics
-from modulardata.contracts.commands import CreateSession
+from modulardata.contracts.commands import CreateSession, DeleteSession
 from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.limits import DatasetLimits
 from modulardata.contracts.profile import Profile
@@ -56,6 +56,7 @@ from tests.support.postgres import server_url
 LOCAL_KEY = "local-test-key"
 LOCAL_OWNER = key_id_for(hash_key(LOCAL_KEY))
 UNPROJECTED = "never projected"
+UNDELETED = "never deleted"
 MAX_UPLOAD = 100_000
 NOW = datetime.now(UTC)
 PROFILER_ANSWERS: dict[bytes, tuple[str, str | None]] = {
@@ -136,6 +137,15 @@ async def gateway(gateway_database_url: str, tmp_path: Path) -> AsyncIterator[Ga
         envelope = Envelope.model_validate(body)
         published.append(envelope)
         command = envelope.open()
+        if isinstance(command, DeleteSession):
+            async with resources.engine.begin() as conn:
+                await conn.execute(
+                    delete(SessionView).where(
+                        col(SessionView.session_id) == command.session_id,
+                        col(SessionView.name).is_distinct_from(UNDELETED),
+                    )
+                )
+            return
         assert isinstance(command, CreateSession)
         if command.name != UNPROJECTED:
             now = datetime.now(UTC)
@@ -588,6 +598,34 @@ async def test_a_read_only_key_reads_but_may_not_write(gateway: Gateway) -> None
         assert refused.status_code == 403, path
         assert refused.json()["error"]["code"] == "forbidden"
     assert len(gateway.commands("CreateSession")) == 1
+
+
+async def test_a_deleted_session_is_gone_for_its_owner_only(gateway: Gateway) -> None:
+    session_id = await gateway.new_session()
+    path = f"/v1/sessions/{session_id}"
+    other = {"Authorization": f"Bearer {await create_api_key(gateway.engine, 'other')}"}
+    assert (await gateway.client.delete(path, headers=other)).status_code == 404
+    reader = {"Authorization": f"Bearer {await create_api_key(gateway.engine, 'r', Scope.READ)}"}
+    assert (await gateway.client.delete(path, headers=reader)).status_code == 403
+    assert not gateway.commands("DeleteSession")
+
+    deleted = await gateway.client.delete(path)
+    assert (deleted.status_code, deleted.content) == (204, b"")
+    (command,) = gateway.commands("DeleteSession")
+    assert command.open() == DeleteSession(session_id=session_id, owner=LOCAL_OWNER)
+    for gone in (path, f"{path}/history", f"{path}/nodes/{uuid4()}/data"):
+        assert (await gateway.client.get(gone)).status_code == 404, gone
+    assert (await gateway.client.delete(path)).status_code == 404
+
+
+async def test_a_deletion_that_takes_long_is_a_202(gateway: Gateway) -> None:
+    created = await gateway.client.post("/v1/sessions", json={"name": UNDELETED})
+    session_id = created.json()["session_id"]
+    pending = await gateway.client.delete(f"/v1/sessions/{session_id}")
+    assert (pending.status_code, pending.json()) == (
+        202,
+        {"session_id": session_id, "status": "deleting"},
+    )
 
 
 async def test_a_revoked_key_is_a_401(gateway: Gateway) -> None:

@@ -37,7 +37,8 @@ class GatewaySettings(KafkaSettings, StorageSettings):
     session_wait_s: float = Field(
         default=10.0,
         ge=0,
-        description="How long POST /v1/sessions waits for the session to be projected.",
+        description="How long POST /v1/sessions waits for the session to be projected, and"
+        " DELETE /v1/sessions/{id} for it to be gone.",
     )
     upload_wait_s: float = Field(
         default=15.0,

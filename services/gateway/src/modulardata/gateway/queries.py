@@ -88,6 +88,19 @@ async def wait_for_session(
     return view
 
 
+async def wait_until_gone(
+    engine: AsyncEngine, session_id: UUID, timeout_s: float, poll_s: float = 0.02
+) -> bool:
+    """Whether the session's row is gone (its deletion projected) within `timeout_s`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while await find_session(engine, session_id) is not None:
+        if loop.time() >= deadline:
+            return False
+        await asyncio.sleep(poll_s)
+    return True
+
+
 async def owned_sessions(
     engine: AsyncEngine, owner: str, *, limit: int, offset: int
 ) -> tuple[list[tuple[SessionView, int]], int]:

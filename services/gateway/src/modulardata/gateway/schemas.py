@@ -70,6 +70,14 @@ class SessionPendingResponse(BaseModel):
     status: Literal["pending"] = "pending"
 
 
+class SessionDeletingResponse(BaseModel):
+    """A deletion that was accepted but is not finished yet; GET /v1/sessions/{id} answers 404
+    once it is."""
+
+    session_id: UUID
+    status: Literal["deleting"] = "deleting"
+
+
 TaskStatus = Literal["queued", "running", "succeeded", "failed", "needs_input"]
 
 

@@ -13,10 +13,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from modulardata.contracts import topics
 from modulardata.contracts.base import Message
-from modulardata.contracts.commands import CreateSession, IngestDataset
+from modulardata.contracts.commands import CreateSession, DeleteSession, IngestDataset
 from modulardata.contracts.envelope import Envelope
 from modulardata.gateway.exceptions import Unavailable
-from modulardata.gateway.queries import wait_for_session
+from modulardata.gateway.queries import wait_for_session, wait_until_gone
 from modulardata.gateway.tables import AcceptedTask
 from modulardata.gateway.upload import StoredUpload
 from modulardata.messaging.bus import Bus
@@ -38,6 +38,19 @@ async def create_session(
         topics.VERSIONING_COMMANDS,
     )
     return session_id, await wait_for_session(engine, session_id, wait_s)
+
+
+async def delete_session(
+    engine: AsyncEngine, bus: Bus, owner: str, session_id: UUID, wait_s: float
+) -> bool:
+    """Ask for the session's deletion; returns whether it is gone within `wait_s`."""
+    command = DeleteSession(session_id=session_id, owner=owner)
+    await _publish(
+        bus,
+        Envelope.wrap(command, session_id=session_id, correlation_id=uuid4()),
+        topics.VERSIONING_COMMANDS,
+    )
+    return await wait_until_gone(engine, session_id, wait_s)
 
 
 async def accept_upload(

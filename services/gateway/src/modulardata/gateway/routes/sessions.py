@@ -1,10 +1,11 @@
-"""Sessions: create one, read it, read its history."""
+"""Sessions: create one, read it, read its history, delete it."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
 
 from modulardata.gateway import queries, workflows
 from modulardata.gateway.deps import BusDep, EngineDep, OwnerDep, SessionDep, SettingsDep
@@ -12,6 +13,7 @@ from modulardata.gateway.schemas import (
     CreateSessionRequest,
     HistoryResponse,
     SessionCreatedResponse,
+    SessionDeletingResponse,
     SessionListResponse,
     SessionPendingResponse,
     SessionResponse,
@@ -74,3 +76,23 @@ async def get_session(session: SessionDep, engine: EngineDep) -> SessionResponse
 async def get_history(session: SessionDep, engine: EngineDep) -> HistoryResponse:
     """Every version of the session and its whole conversation."""
     return HistoryResponse.of(session, await queries.history(engine, session.session_id))
+
+
+@router.delete(
+    "/{session_id}",
+    status_code=204,
+    response_class=Response,
+    responses={202: {"model": SessionDeletingResponse, "description": "Still being deleted."}},
+)
+async def delete_session(
+    session: SessionDep, owner: OwnerDep, engine: EngineDep, bus: BusDep, settings: SettingsDep
+) -> Response:
+    """Delete the session for good: its uploads and versions leave storage, its history and
+    its events become unreadable; 202 if that takes longer than the wait."""
+    gone = await workflows.delete_session(
+        engine, bus, owner, session.session_id, settings.session_wait_s
+    )
+    if gone:
+        return Response(status_code=204)
+    pending = SessionDeletingResponse(session_id=session.session_id)
+    return JSONResponse(pending.model_dump(mode="json"), status_code=202)
