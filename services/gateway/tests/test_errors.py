@@ -76,6 +76,14 @@ async def test_a_wrong_method_is_a_405_with_allow(client: httpx.AsyncClient) -> 
     assert "GET" in response.headers["allow"]
 
 
+async def test_allow_lists_the_methods_of_every_route_on_the_path(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.options("/v1/sessions")
+    error_of(response, 405)
+    assert {"GET", "POST"} <= set(response.headers["allow"].split(", "))
+
+
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "x"}, {"Authorization": "Basic a"}])
 async def test_no_key_is_a_401_with_a_bearer_challenge(
     client: httpx.AsyncClient, headers: dict[str, str]

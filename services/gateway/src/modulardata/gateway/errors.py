@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
+from starlette.routing import Match
 
 from modulardata.contracts.limits import LimitExceeded
 from modulardata.gateway.exceptions import (
@@ -100,13 +101,35 @@ async def _limit_exceeded(request: Request, exc: Exception) -> JSONResponse:
     return error_response(UPLOAD_REJECTION_STATUS.get(exc.code, 422), exc.code, exc.message)
 
 
+ALLOW_PROBED = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves at the request's path, for `Allow`.
+
+    Starlette answers a 405 with the methods of the first route that matched the path only,
+    which leaves out the others on it (e.g. GET beside POST /v1/sessions).
+    """
+    routes = request.app.router.routes
+    return ", ".join(
+        method
+        for method in ALLOW_PROBED
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    )
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     # Routing and framework errors: unknown routes (404), wrong methods (405) and the like.
     assert isinstance(exc, HTTPException)
     phrase = HTTPStatus(exc.status_code).phrase
     code = phrase.lower().replace(" ", "_").replace("-", "_")
     message = exc.detail if isinstance(exc.detail, str) else phrase
-    return error_response(exc.status_code, code, message, exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
+        headers["Allow"] = allowed_methods(request)
+    return error_response(exc.status_code, code, message, headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -14,6 +14,7 @@ from modulardata.gateway.deps import Resources, bearer_scheme
 from modulardata.gateway.errors import install_error_handlers
 from modulardata.gateway.keys import register_api_key
 from modulardata.gateway.metrics import GatewayMetrics, MetricsMiddleware
+from modulardata.gateway.openapi import install_openapi
 from modulardata.gateway.ratelimit import RateLimits
 from modulardata.gateway.routes import (
     chat,
@@ -75,6 +76,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.state.resources = resources
     install_error_handlers(app)
+    install_openapi(app)
     app.add_middleware(MetricsMiddleware, metrics=resources.metrics)
     app.include_router(health.router)
     app.include_router(metrics.router)
