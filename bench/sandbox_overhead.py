@@ -1,6 +1,7 @@
 """Per-run overhead of the sandbox (warm pool) over plain `exec` of the same snippet, p50 and
-p95, and the frame transfer rate, on a 100k-row and a 1M-row frame. Target: p50 overhead at
-100k rows of at most 20 ms.
+p95, and the frame transfer rate, on a 100k-row and a 1M-row frame, with the workers' seccomp
+filter and without it, and the time a worker takes to load the filter. Target: p50 overhead at
+100k rows of at most 20 ms, with the filter.
 
     uv run python bench/sandbox_overhead.py --runs 30
 
@@ -12,8 +13,11 @@ from __future__ import annotations
 import argparse
 import datetime
 import math
+import os
 import re
+import socket
 import statistics
+import struct
 import time
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from modulardata.executor.sandbox import Sandbox
+from modulardata.executor.syscall_filter import SeccompMode, build_filter, install_filter
 from modulardata.executor.transfer import ResultLimits, frame_to_ipc, ipc_to_frame
 
 SNIPPET = """
@@ -66,12 +71,21 @@ def plain_exec(df: pd.DataFrame) -> pd.DataFrame:
 
 def timed(action: Callable[[], object], runs: int, pause_s: float = 0.0) -> list[float]:
     """Milliseconds of each of `runs` calls, `pause_s` apart."""
-    times = []
+    return interleaved({"": action}, runs, pause_s)[""]
+
+
+def interleaved(
+    actions: dict[str, Callable[[], object]], runs: int, pause_s: float = 0.0
+) -> dict[str, list[float]]:
+    """Milliseconds of `runs` calls of each action, taken in turn so they share the machine's
+    ups and downs, each call `pause_s` after the one before."""
+    times: dict[str, list[float]] = {name: [] for name in actions}
     for _ in range(runs):
-        time.sleep(pause_s)
-        started = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - started) * 1000)
+        for name, action in actions.items():
+            time.sleep(pause_s)
+            started = time.perf_counter()
+            action()
+            times[name].append((time.perf_counter() - started) * 1000)
     return times
 
 
@@ -81,39 +95,66 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def measure(sandbox: Sandbox, rows: int, runs: int, pause_s: float) -> None:
-    """Print the overhead and transfer figures for one frame size."""
+def figures(label: str, values: list[float], note: str = "") -> str:
+    """One line: the label, p50 and p95."""
+    return (
+        f"  {label:<24} p50 {statistics.median(values):8.1f} ms   p95 {p95(values):8.1f} ms{note}"
+    )
+
+
+def measure(sandboxes: dict[SeccompMode, Sandbox], rows: int, runs: int, pause_s: float) -> None:
+    """Print the overhead and transfer figures for one frame size, for each filter mode."""
     df = frame(rows)
 
-    def sandboxed() -> None:
-        result = sandbox.execute(SNIPPET, df)
-        if not result.ok:
-            raise RuntimeError(result.error)
+    def run(sandbox: Sandbox, code: str) -> Callable[[], None]:
+        def execute() -> None:
+            result = sandbox.execute(code, df)
+            if not result.ok:
+                raise RuntimeError(result.error)
 
-    sandboxed()  # warm-up: caches, first worker
+        return execute
+
+    for sandbox in sandboxes.values():
+        run(sandbox, SNIPPET)()  # warm-up: caches, first worker
     plain = timed(lambda: plain_exec(df), runs)
-    boxed = timed(sandboxed, runs, pause_s)
-    noop = timed(lambda: sandbox.execute("pass", df), runs, pause_s)
+    boxed = interleaved({mode: run(box, SNIPPET) for mode, box in sandboxes.items()}, runs, pause_s)
+    noop = interleaved({mode: run(box, "pass") for mode, box in sandboxes.items()}, runs, pause_s)
     encode = timed(lambda: frame_to_ipc(df), runs)
     data = frame_to_ipc(df)
     decode = timed(lambda: ipc_to_frame(data, ResultLimits()), runs)
     megabytes = len(data) / 1e6
     rate = megabytes / ((statistics.median(encode) + statistics.median(decode)) / 1000)
     print(f"{rows:>9,} rows, {megabytes:.1f} MB as Arrow IPC, {runs} runs {pause_s:g} s apart")
-    print(f"  plain exec      p50 {statistics.median(plain):8.1f} ms   p95 {p95(plain):8.1f} ms")
-    print(f"  sandbox         p50 {statistics.median(boxed):8.1f} ms   p95 {p95(boxed):8.1f} ms")
-    print(
-        f"  overhead        p50 {statistics.median(boxed) - statistics.median(plain):8.1f} ms"
-        f"   p95 {p95(boxed) - p95(plain):8.1f} ms"
-    )
-    print(
-        f"  no-op snippet   p50 {statistics.median(noop):8.1f} ms   p95 {p95(noop):8.1f} ms"
-        "   (isolation and both transfers, nothing else)"
-    )
+    print(figures("plain exec", plain))
+    for mode in sandboxes:
+        overhead = [b - p for b, p in zip(sorted(boxed[mode]), sorted(plain), strict=True)]
+        print(figures(f"sandbox, seccomp {mode}", boxed[mode]))
+        print(figures(f"overhead, seccomp {mode}", overhead))
+        print(figures(f"no-op, seccomp {mode}", noop[mode], "   (isolation and transfers)"))
     print(
         f"  transfer        {rate:8.0f} MB/s   (Arrow IPC encode p50 "
         f"{statistics.median(encode):.1f} ms + decode p50 {statistics.median(decode):.1f} ms)"
     )
+
+
+def filter_load_ms(runs: int) -> list[float]:
+    """Milliseconds a fresh fork takes to load the enforcing filter, as a worker does."""
+    syscalls = build_filter(SeccompMode.ENFORCE)
+    times: list[float] = []
+    for _ in range(runs):
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:
+            started = time.perf_counter()
+            install_filter(syscalls)
+            # A socket, not a pipe: the filter lets a worker send, never write.
+            theirs.send(struct.pack("d", (time.perf_counter() - started) * 1000))
+            os._exit(0)
+        theirs.close()
+        times.extend(struct.unpack("d", ours.recv(8)))
+        ours.close()
+        os.waitpid(pid, 0)
+    return times
 
 
 def main() -> None:
@@ -129,17 +170,29 @@ def main() -> None:
         help="time between sandbox runs, in which the pool replaces the used worker "
         "(a chat's snippets are seconds apart); 0 measures back-to-back throughput",
     )
+    parser.add_argument(
+        "--seccomp",
+        type=SeccompMode,
+        nargs="+",
+        default=[SeccompMode.ENFORCE, SeccompMode.OFF],
+        help="the workers' filter modes, measured side by side (one pool each)",
+    )
     args = parser.parse_args()
-    sandbox = Sandbox(pool_size=args.workers)
-    started = time.perf_counter()
-    sandbox.start()
-    print(f"warm pool of {args.workers} started in {time.perf_counter() - started:.2f} s")
-    print(f"confinement: {sandbox.pool.confinement}")
+    sandboxes = {mode: Sandbox(pool_size=args.workers, seccomp=mode) for mode in args.seccomp}
     try:
+        for mode, sandbox in sandboxes.items():
+            started = time.perf_counter()
+            sandbox.start()
+            print(
+                f"seccomp {mode}: pool of {args.workers} in {time.perf_counter() - started:.2f} s"
+            )
+            print(f"  confinement: {sandbox.pool.confinement}")
         for rows in args.rows:
-            measure(sandbox, rows, args.runs, args.pause_ms / 1000)
+            measure(sandboxes, rows, args.runs, args.pause_ms / 1000)
     finally:
-        sandbox.close()
+        for sandbox in sandboxes.values():
+            sandbox.close()
+    print(figures("filter load in a fork", filter_load_ms(args.runs)))
 
 
 if __name__ == "__main__":

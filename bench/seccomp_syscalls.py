@@ -8,13 +8,16 @@ snippet on 100k rows and a few snippets that load code or data lazily, in a sand
 filter only logs (`SeccompMode.LOG`), all under `strace -f`. Then, for every worker, it counts
 the calls made after the filter was loaded, and prints how many workers made each, the calls
 the enforcing filter would refuse (which must be none) and the allowed calls none made.
-Needs strace.
+With --attacks it traces the attack corpus (services/executor/tests/test_attacks.py) instead,
+sent straight to the workers as the test without the static policy does: a call it would
+refuse is an attack that got past every layer above the kernel. Needs strace.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import importlib
 import importlib.util
 import os
 import re
@@ -25,6 +28,7 @@ import tempfile
 from pathlib import Path
 from types import ModuleType
 
+from modulardata.executor.sandbox import Sandbox
 from modulardata.executor.syscall_filter import ALLOWED, WRITE_FLAGS, SeccompMode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,10 +61,11 @@ _TEMPLATE_CHECK = '"/dev/null", O_WRONLY'
 """The template's own check that the filter refuses a write open (`prepare_filter`)."""
 
 
-def run_workload() -> None:
+def run_workload(attacks: bool) -> None:
     """Run every snippet in a logging sandbox (this is what runs under strace)."""
-    from modulardata.executor.sandbox import Sandbox
-
+    if attacks:
+        run_attacks(Sandbox(pool_size=2, seccomp=SeccompMode.LOG))
+        return
     benign = load("services/executor/tests/test_benign.py")
     sandbox_overhead = load("bench/sandbox_overhead.py")
     sandbox = Sandbox(pool_size=2, seccomp=SeccompMode.LOG)
@@ -75,6 +80,37 @@ def run_workload() -> None:
                 print(f"ended with an error: {code[:60]!r}: {result.error}", file=sys.stderr)
     finally:
         sandbox.close()
+
+
+def run_attacks(sandbox: Sandbox) -> None:
+    """Send the whole attack corpus straight to the workers, past the static policy."""
+    from modulardata.executor.transfer import frame_to_ipc
+
+    # The corpus imports its canaries from the tests' conftest, so it loads as their package.
+    package = ModuleType("executor_tests")
+    package.__path__ = [str(ROOT / "services/executor/tests")]
+    sys.modules[package.__name__] = package
+    corpus = importlib.import_module("executor_tests.test_attacks")
+    with tempfile.TemporaryDirectory(prefix="seccomp-attacks-") as folder:
+        placeholders = {
+            "CANARY_FILE": os.path.join(folder, "pwned"),
+            "SECRET_FILE": os.path.join(folder, "absent-secret"),
+            "CANARY_PORT": "9",
+            "SECRET_NAME": "MODULARDATA_NO_SUCH_SECRET",
+        }
+        sandbox.start()
+        try:
+            for name, code, _ in corpus.ALL_ATTACKS:
+                for placeholder, value in placeholders.items():
+                    code = code.replace(placeholder, value)
+                job = {"code": code, "timeout_s": 1.5, "memory_mb": 512}
+                body = memoryview(frame_to_ipc(corpus.FRAME))
+                outcome = sandbox.pool.run(job, body, timeout_s=1.5, max_result_bytes=10**8)
+                print(f"{name}: {outcome.error or 'ran'}", file=sys.stderr)
+            if os.path.exists(placeholders["CANARY_FILE"]):
+                raise AssertionError("an attack wrote its canary file")
+        finally:
+            sandbox.close()
 
 
 def load(path: str) -> ModuleType:
@@ -139,9 +175,16 @@ def report(traces: list[Path]) -> None:
 def main() -> None:
     """Trace the workload, then report."""
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--attacks",
+        action="store_true",
+        help="trace the attack corpus instead, sent straight to the workers: what got as far as "
+        "the kernel shows as calls the enforcing filter would refuse",
+    )
     parser.add_argument("--run", action="store_true", help=argparse.SUPPRESS)
-    if parser.parse_args().run:
-        run_workload()
+    args = parser.parse_args()
+    if args.run:
+        run_workload(args.attacks)
         return
     strace = shutil.which("strace")
     if strace is None:
@@ -149,7 +192,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="seccomp-trace-") as folder:
         prefix = os.path.join(folder, "trace")
         command = [strace, "-f", "-ff", "-qq", "-s", "64", "-o", prefix]
-        subprocess.run([*command, sys.executable, __file__, "--run"], check=True)
+        workload = [sys.executable, __file__, "--run", *(["--attacks"] if args.attacks else [])]
+        subprocess.run([*command, *workload], check=True)
         report(sorted(Path(folder).iterdir()))
 
 
