@@ -12,6 +12,32 @@ _WORKBOOK = (
     b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
     b'<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
 )
+_PARTS = {
+    "[Content_Types].xml": (
+        b'<?xml version="1.0" encoding="UTF-8"?>'
+        b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        b'<Default Extension="rels" '
+        b'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        b'<Default Extension="xml" ContentType="application/xml"/>'
+        b'<Override PartName="/xl/workbook.xml" '
+        b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        b'<Override PartName="/xl/worksheets/sheet1.xml" '
+        b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        b"</Types>"
+    ),
+    "_rels/.rels": (
+        b'<?xml version="1.0" encoding="UTF-8"?>'
+        b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        b'<Relationship Id="rId1" Target="xl/workbook.xml" Type="http://schemas.openxmlformats.org'
+        b'/officeDocument/2006/relationships/officeDocument"/></Relationships>'
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        b'<?xml version="1.0" encoding="UTF-8"?>'
+        b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        b'<Relationship Id="rId1" Target="worksheets/sheet1.xml" Type="http://schemas.'
+        b'openxmlformats.org/officeDocument/2006/relationships/worksheet"/></Relationships>'
+    ),
+}
 _SHEET_START = (
     b'<?xml version="1.0" encoding="UTF-8"?>'
     b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -33,9 +59,11 @@ def gzip_bomb(expanded_bytes: int) -> bytes:
 
 
 def xlsx_bomb(rows: int, *, declare_dimension: bool = True) -> bytes:
-    """A workbook whose one sheet has `rows` identical rows of two numbers."""
+    """A workbook whose one sheet has `rows` identical rows of two numbers (Excel opens it)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, part in _PARTS.items():
+            archive.writestr(name, part)
         archive.writestr("xl/workbook.xml", _WORKBOOK)
         with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
             sheet.write(_SHEET_START)
