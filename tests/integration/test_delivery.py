@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import psycopg
 
 from modulardata.contracts import topics
 from modulardata.contracts.commands import IngestDataset
+from modulardata.contracts.deadletters import MessageDeadLettered
 from modulardata.contracts.envelope import Envelope
 from tests.integration.conftest import new_session, upload, wait_for, wait_task
 from tests.support import kafka
@@ -110,5 +112,7 @@ def test_a_poison_message_does_not_stop_the_consumer(stack: Stack, client: httpx
     task = wait_task(client, upload(client, session_id, b"a\n1\n").json()["task_id"])
     assert task["status"] == "succeeded"
     dead = kafka.run(kafka.read_all(stack.kafka, stack.topic_prefix + topics.DEAD_LETTERS))
-    assert {d["topic"] for d in dead} >= {topic}
-    assert any(d["body"].endswith("not json") for d in dead)
+    letters = [MessageDeadLettered.model_validate(d["payload"]) for d in dead]
+    assert {letter.topic for letter in letters} >= {topic}
+    assert {letter.code for letter in letters} == {"undecodable"}
+    assert any(base64.b64decode(letter.body_base64).endswith(b"not json") for letter in letters)

@@ -8,7 +8,7 @@ from uuid import uuid4
 import pytest
 from pydantic import ValidationError
 
-from modulardata.contracts import commands, events, operations
+from modulardata.contracts import commands, deadletters, events, operations
 from modulardata.contracts.base import Message, UnknownMessageType, registered_types
 from modulardata.contracts.envelope import UPCASTERS, Envelope
 from modulardata.contracts.values import ChangeSummary, ColumnSchema
@@ -161,6 +161,21 @@ EXAMPLES: list[Message] = [
     ),
     events.TaskNeedsInput(
         task_id=TASK, session_id=SESSION, question="Which column?", reason="ambiguous"
+    ),
+    deadletters.MessageDeadLettered(
+        topic="modulardata.versioning.commands",
+        partition=2,
+        offset=41,
+        group_id="modulardata-versioning.commands",
+        original_type="CreateSession",
+        original_message_id=uuid4(),
+        session_id=SESSION,
+        task_id=TASK,
+        code="handler_failed",
+        reason="DataError('unsupported Unicode escape sequence')",
+        attempts=3,
+        body_base64="eyJ0eXBlIjogIkNyZWF0ZVNlc3Npb24ifQ==",
+        body_truncated=False,
     ),
 ]
 

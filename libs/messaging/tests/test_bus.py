@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 from uuid import uuid4
 
+from aiokafka.errors import KafkaConnectionError
 from faststream.kafka import KafkaBroker, TestKafkaBroker
+from faststream.kafka.annotations import KafkaMessage
 
 from modulardata.contracts import topics
+from modulardata.contracts.deadletters import MessageDeadLettered
 from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.events import HeadMoved
 from modulardata.messaging.bus import Bus
@@ -22,20 +26,24 @@ def _envelope() -> Envelope:
     )
 
 
-def _bus() -> tuple[Bus, list[Envelope], list[dict[str, str]]]:
-    bus = Bus(KafkaBroker(), KafkaSettings(topic_prefix="t."), retry_delay_s=0)
-    seen: list[Envelope] = []
-    dead: list[dict[str, str]] = []
+def _bus(**retry: float) -> tuple[Bus, list[MessageDeadLettered]]:
+    settings = KafkaSettings(topic_prefix="t.", retry_backoff_s=0.001).model_copy(update=retry)
+    bus = Bus(KafkaBroker(), settings)
+    dead: list[MessageDeadLettered] = []
 
     @bus.broker.subscriber(bus.topic(topics.DEAD_LETTERS))
-    async def collect(body: dict[str, str]) -> None:
-        dead.append(body)
+    async def collect(message: KafkaMessage) -> None:
+        if message.headers.get("type") == MessageDeadLettered.TYPE:
+            letter = Envelope.model_validate_json(message.body).open()
+            assert isinstance(letter, MessageDeadLettered)
+            dead.append(letter)
 
-    return bus, seen, dead
+    return bus, dead
 
 
 async def test_handler_receives_the_envelope_keyed_by_session() -> None:
-    bus, seen, dead = _bus()
+    bus, dead = _bus()
+    seen: list[Envelope] = []
 
     async def handle(envelope: Envelope) -> None:
         seen.append(envelope)
@@ -48,19 +56,94 @@ async def test_handler_receives_the_envelope_keyed_by_session() -> None:
     assert dead == []
 
 
-async def test_undecodable_messages_go_to_dead_letters() -> None:
-    bus, seen, dead = _bus()
+async def test_undecodable_messages_are_dead_lettered_at_once_with_their_body() -> None:
+    bus, dead = _bus()
+    seen: list[Envelope] = []
 
     async def handle(envelope: Envelope) -> None:
         seen.append(envelope)
 
     bus.subscribe(topics.EVENTS, "g", handle)
+    broken = _envelope().model_dump(mode="json") | {"payload": {"session_id": "\x00"}}
     async with TestKafkaBroker(bus.broker):
-        await bus.broker.publish(b"not json", topic=bus.topic(topics.EVENTS))
+        await bus.broker.publish(b"not json \xff", topic=bus.topic(topics.EVENTS))
         await bus.broker.publish(
-            b'{"type": "Nope", "schema_version": 1}', topic=bus.topic(topics.EVENTS)
+            b'{"type": "Nope\\u0000", "schema_version": 1}', topic=bus.topic(topics.EVENTS)
         )
+        await bus.broker.publish(broken, topic=bus.topic(topics.EVENTS))
     assert seen == []
-    assert [d["topic"] for d in dead] == ["t.modulardata.events"] * 2
-    assert all(d["reason"].startswith("undecodable") for d in dead)
-    assert dead[0]["body"] == "not json"
+    assert [d.code for d in dead] == ["undecodable"] * 3
+    assert {d.topic for d in dead} == {"t.modulardata.events"}
+    assert {d.attempts for d in dead} == {0}
+    assert base64.b64decode(dead[0].body_base64) == b"not json \xff"
+    assert dead[0].original_type is None
+    assert dead[1].original_type == "Nope\\x00"
+    assert dead[2].original_type == "HeadMoved"
+    assert str(dead[2].task_id) == broken["correlation_id"]
+
+
+async def test_a_deterministic_failure_is_dead_lettered_after_the_configured_attempts() -> None:
+    bus, dead = _bus(dead_letter_attempts=3)
+    attempts: list[Envelope] = []
+
+    async def handle(envelope: Envelope) -> None:
+        attempts.append(envelope)
+        raise ValueError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+
+    bus.subscribe(topics.EVENTS, "g", handle)
+    sent = _envelope()
+    async with TestKafkaBroker(bus.broker):
+        await bus.publish(sent, topics.EVENTS)
+    assert len(attempts) == 3
+    [letter] = dead
+    assert letter.code == "handler_failed"
+    assert letter.attempts == 3
+    assert "NUL" in letter.reason
+    assert (letter.original_type, letter.original_message_id) == (sent.type, sent.message_id)
+    assert (letter.session_id, letter.task_id) == (sent.session_id, sent.correlation_id)
+    assert letter.group_id == "g"
+    assert Envelope.model_validate_json(base64.b64decode(letter.body_base64)) == sent
+
+
+async def test_a_transient_failure_is_retried_until_it_passes() -> None:
+    bus, dead = _bus(dead_letter_attempts=1)
+    attempts: list[Envelope] = []
+
+    async def handle(envelope: Envelope) -> None:
+        attempts.append(envelope)
+        if len(attempts) < 5:
+            raise KafkaConnectionError("broker gone")
+
+    bus.subscribe(topics.EVENTS, "g", handle)
+    async with TestKafkaBroker(bus.broker):
+        await bus.publish(_envelope(), topics.EVENTS)
+    assert len(attempts) == 5
+    assert dead == []
+
+
+async def test_a_transient_failure_beyond_the_retry_budget_is_dead_lettered() -> None:
+    bus, dead = _bus(retry_budget_s=0.05, retry_backoff_max_s=0.01)
+    attempts: list[Envelope] = []
+
+    async def handle(envelope: Envelope) -> None:
+        attempts.append(envelope)
+        raise ConnectionRefusedError("database gone")
+
+    bus.subscribe(topics.EVENTS, "g", handle)
+    async with TestKafkaBroker(bus.broker):
+        await bus.publish(_envelope(), topics.EVENTS)
+    [letter] = dead
+    assert letter.code == "retry_budget_exhausted"
+    assert letter.attempts == len(attempts) > 3
+
+
+async def test_a_failing_dead_letter_is_not_dead_lettered_again() -> None:
+    bus, dead = _bus(dead_letter_attempts=1)
+
+    async def handle(envelope: Envelope) -> None:
+        raise ValueError("cannot record it")
+
+    bus.subscribe(topics.DEAD_LETTERS, "operators", handle)
+    async with TestKafkaBroker(bus.broker):
+        await bus.broker.publish(b"not json", topic=bus.topic(topics.DEAD_LETTERS))
+    assert dead == []

@@ -207,7 +207,7 @@ async def test_a_poison_message_is_dead_lettered(executor: Executor) -> None:
 
     assert executor.events == []
     assert len(executor.dead) == 1
-    assert executor.dead[0]["reason"].startswith("undecodable")
+    assert executor.dead[0]["payload"]["code"] == "undecodable"
 
 
 def test_the_node_id_is_derived_from_the_task() -> None:

@@ -4,6 +4,7 @@ and a poison message before it neither stops nor delays the consumer."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import signal
@@ -119,6 +120,11 @@ def test_a_transformation_survives_a_poison_message(
     assert isinstance(executed, TransformationExecuted)
     assert executed.row_count == 2
     assert storage.exists(executed.storage_uri)
-    dead = asyncio.run(_wait_for(prefix + topics.DEAD_LETTERS, lambda r: "not json" in r["body"]))
-    assert dead[-1]["reason"].startswith("undecodable")
+    dead = asyncio.run(
+        _wait_for(
+            prefix + topics.DEAD_LETTERS,
+            lambda r: b"not json" in base64.b64decode(r["payload"]["body_base64"]),
+        )
+    )
+    assert dead[-1]["payload"]["code"] == "undecodable"
     assert executor_process.poll() is None

@@ -1,17 +1,24 @@
-"""Publishing envelopes and consuming them safely: at-least-once, in order, never crashing.
+"""Publishing envelopes and consuming them safely: at-least-once, in order, never stalled.
 
-Offsets are committed only after a handler returns. A transient failure is retried (the
-message is redelivered) without limit; any other failure a few times, after which the message
-goes to the dead-letter topic so one bad message cannot stop its partition.
+Offsets are committed only after a handler returns. A failure is classified: a transient one
+is retried with exponential backoff within the retry budget, a deterministic one a few times;
+then the message goes to the dead-letter topic (as `MessageDeadLettered`, with the reason), so
+one bad message holds its partition for the retry budget at most. A message that cannot be
+decoded is dead-lettered at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID, uuid4, uuid5
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
@@ -20,12 +27,25 @@ from pydantic import ValidationError
 
 from modulardata.contracts import topics
 from modulardata.contracts.base import UnknownMessageType
+from modulardata.contracts.deadletters import (
+    MAX_BODY_BYTES,
+    MAX_REASON_CHARS,
+    DeadLetterCode,
+    MessageDeadLettered,
+)
 from modulardata.contracts.envelope import Envelope
+from modulardata.messaging.failures import FailureClassifier
 from modulardata.messaging.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Envelope], Awaitable[None]]
+
+_DEAD_LETTER_IDS = UUID("5c1d0a53-54a4-4c5f-9d0f-4d2f6e1b7a10")
+"""Namespace of dead letters' message ids: one per message and group, so a repeat dedupes."""
+
+_UNKNOWN_SESSION = UUID(int=0)
+"""Key of the dead letters of messages whose session could not be read."""
 
 
 def make_broker(settings: KafkaSettings, *, client_id: str) -> KafkaBroker:
@@ -38,27 +58,23 @@ def make_broker(settings: KafkaSettings, *, client_id: str) -> KafkaBroker:
     )
 
 
+@dataclass(frozen=True)
+class _Failure:
+    code: DeadLetterCode
+    reason: str
+    attempts: int
+
+
 class Bus:
     """The service's view of Kafka: publish envelopes, subscribe handlers to topics."""
 
-    def __init__(
-        self,
-        broker: KafkaBroker,
-        settings: KafkaSettings,
-        *,
-        max_attempts: int = 3,
-        retry_delay_s: float = 0.5,
-    ) -> None:
+    def __init__(self, broker: KafkaBroker, settings: KafkaSettings) -> None:
         self.broker = broker
-        self._prefix = settings.topic_prefix
-        self._fetch_max_wait_ms = settings.fetch_max_wait_ms
-        self._max_attempts = max_attempts
-        self._retry_delay_s = retry_delay_s
-        self._attempts: dict[str, int] = {}
+        self._settings = settings
 
     def topic(self, base: str) -> str:
         """The concrete name of a base topic in this deployment."""
-        return topics.topic_name(base, self._prefix)
+        return topics.topic_name(base, self._settings.topic_prefix)
 
     async def publish(self, envelope: Envelope, base_topic: str) -> None:
         """Publish one envelope, keyed by its session, and wait for the broker's ack."""
@@ -75,60 +91,145 @@ class Bus:
         group_id: str,
         handle: Handler,
         *,
-        transient: tuple[type[BaseException], ...] = (),
+        classifier: FailureClassifier | None = None,
         concurrency: int = 1,
     ) -> None:
         """Run `handle` for each envelope on a topic, as the consumer group `group_id` (under
         the deployment's prefix, so deployments sharing a broker never share a group).
 
+        `classifier` tells the transient failures (retried within the budget) from the
+        deterministic ones (dead-lettered after a few attempts).
+
         With `concurrency` above 1 the group runs that many consumers, each with its own share
         of the partitions: a slow message holds only its partition, and every partition keeps
         its order."""
+        classify = classifier or FailureClassifier()
 
         @self.broker.subscriber(
             self.topic(base_topic),
-            group_id=topics.topic_name(group_id, self._prefix),
+            group_id=topics.topic_name(group_id, self._settings.topic_prefix),
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
-            fetch_max_wait_ms=self._fetch_max_wait_ms,
+            fetch_max_wait_ms=self._settings.fetch_max_wait_ms,
             max_workers=concurrency,
         )
         async def consume(message: KafkaMessage) -> None:
-            body = message.body
+            envelope: Envelope | None = None
             try:
-                envelope = Envelope.model_validate_json(body)
+                envelope = Envelope.model_validate_json(message.body)
                 envelope.open()
             except (ValidationError, UnknownMessageType, ValueError) as exc:
-                await self._dead_letter(body, base_topic, group_id, f"undecodable: {exc}")
+                failure = _Failure("undecodable", f"undecodable: {exc}", 0)
+                await self._dead_letter(message, group_id, envelope, failure)
                 return
-            key = f"{group_id}:{envelope.message_id}"
+            given_up = await self._handle(envelope, handle, classify)
+            if given_up is not None:
+                await self._dead_letter(message, group_id, envelope, given_up)
+
+    async def _handle(
+        self, envelope: Envelope, handle: Handler, classifier: FailureClassifier
+    ) -> _Failure | None:
+        """Handle with retries; the failure to dead-letter, or None once it was handled."""
+        settings = self._settings
+        deadline = time.monotonic() + settings.retry_budget_s
+        delay = settings.retry_backoff_s
+        attempts = 0
+        while True:
+            attempts += 1
             try:
                 await handle(envelope)
-            except transient:
-                log.warning("transient failure on %s, will retry", envelope.type, exc_info=True)
-                await asyncio.sleep(self._retry_delay_s)
-                raise
+                return None
             except Exception as exc:
-                attempts = self._attempts.get(key, 0) + 1
-                log.exception("handler failed on %s (attempt %d)", envelope.type, attempts)
-                if attempts < self._max_attempts:
-                    self._attempts[key] = attempts
-                    await asyncio.sleep(self._retry_delay_s)
-                    raise
-                await self._dead_letter(body, base_topic, group_id, f"handler failed: {exc!r}")
-            self._attempts.pop(key, None)
+                transient = classifier.is_transient(exc)
+                kind = "transient" if transient else "deterministic"
+                log.warning(
+                    "%s failure on %s %s (attempt %d)",
+                    kind,
+                    envelope.type,
+                    envelope.message_id,
+                    attempts,
+                    exc_info=True,
+                )
+                if transient and time.monotonic() + delay > deadline:
+                    return _Failure("retry_budget_exhausted", repr(exc), attempts)
+                if not transient and attempts >= settings.dead_letter_attempts:
+                    return _Failure("handler_failed", repr(exc), attempts)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, settings.retry_backoff_max_s)
 
-    async def _dead_letter(self, body: bytes, base_topic: str, group_id: str, reason: str) -> None:
-        log.error("dead-lettering a message from %s: %s", base_topic, reason)
-        record = {
-            "topic": self.topic(base_topic),
-            "group_id": group_id,
-            "reason": reason,
-            "failed_at": datetime.now(UTC).isoformat(),
-            "body": body.decode("utf-8", errors="replace"),
-        }
-        await self.broker.publish(
-            json.dumps(record).encode(),
-            topic=self.topic(topics.DEAD_LETTERS),
-            headers={"content-type": "application/json"},
+    async def _dead_letter(
+        self,
+        message: KafkaMessage,
+        group_id: str,
+        envelope: Envelope | None,
+        failure: _Failure,
+    ) -> None:
+        record = message.raw_message
+        assert not isinstance(record, tuple)  # one message at a time, never batches
+        body: bytes = message.body
+        log.error(
+            "dead-lettering %s[%d]@%d for %s: %s",
+            record.topic,
+            record.partition,
+            record.offset,
+            group_id,
+            failure.reason,
         )
+        if record.topic == self.topic(topics.DEAD_LETTERS):
+            return  # a dead letter about a dead letter would loop for ever
+        ids = _identity(envelope, body)
+        dead = MessageDeadLettered(
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            group_id=group_id,
+            original_type=ids.get("type"),
+            original_message_id=ids.get("message_id"),
+            session_id=ids.get("session_id"),
+            task_id=ids.get("correlation_id"),
+            code=failure.code,
+            reason=_printable(failure.reason)[:MAX_REASON_CHARS],
+            attempts=failure.attempts,
+            body_base64=base64.b64encode(body[:MAX_BODY_BYTES]).decode(),
+            body_truncated=len(body) > MAX_BODY_BYTES,
+        )
+        digest = hashlib.sha256(body).hexdigest()
+        where = f"{group_id}:{record.topic}:{record.partition}:{record.offset}:{digest}"
+        session = dead.session_id or _UNKNOWN_SESSION
+        out = Envelope.wrap(dead, session_id=session, correlation_id=dead.task_id or uuid4())
+        out = out.model_copy(update={"message_id": uuid5(_DEAD_LETTER_IDS, where)})
+        await self.publish(out, topics.DEAD_LETTERS)
+
+
+def _identity(envelope: Envelope | None, body: bytes) -> dict[str, Any]:
+    """The type and ids of a message, as far as they can be read (also from a broken one)."""
+    raw: object
+    if envelope is not None:
+        raw = {
+            "type": envelope.type,
+            "message_id": envelope.message_id,
+            "session_id": envelope.session_id,
+            "correlation_id": envelope.correlation_id,
+        }
+    else:
+        try:
+            raw = json.loads(body)
+        except (ValueError, RecursionError):
+            return {}
+    if not isinstance(raw, dict):
+        return {}
+    found: dict[str, Any] = {}
+    value = raw.get("type")
+    if isinstance(value, str):
+        found["type"] = _printable(value)[:500]
+    for name in ("message_id", "session_id", "correlation_id"):
+        try:
+            found[name] = UUID(str(raw.get(name)))
+        except ValueError:
+            continue
+    return found
+
+
+def _printable(text: str) -> str:
+    """Text that any store takes: NUL and lone surrogates spelled out as escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")

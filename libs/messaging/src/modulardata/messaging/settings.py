@@ -38,3 +38,30 @@ class KafkaSettings(BaseSettings):
         "slow message is handled, the other partitions are fetched without its own, so this "
         "also bounds how late that partition's next message is seen (Kafka's default: 500).",
     )
+    dead_letter_attempts: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        validation_alias=AliasChoices("MODULARDATA_DEAD_LETTER_ATTEMPTS"),
+        description="Attempts at a message whose handler fails deterministically (bad data, "
+        "validation, a constraint) before it goes to the dead-letter topic.",
+    )
+    retry_budget_s: float = Field(
+        default=120.0,
+        gt=0,
+        validation_alias=AliasChoices("MODULARDATA_RETRY_BUDGET_S"),
+        description="Longest a message failing transiently (broker, database connection, "
+        "storage) is retried before it is dead-lettered: no message holds its partition longer.",
+    )
+    retry_backoff_s: float = Field(
+        default=0.2,
+        ge=0,
+        validation_alias=AliasChoices("MODULARDATA_RETRY_BACKOFF_S"),
+        description="First pause before a retry; it doubles on each retry of the message.",
+    )
+    retry_backoff_max_s: float = Field(
+        default=5.0,
+        ge=0,
+        validation_alias=AliasChoices("MODULARDATA_RETRY_BACKOFF_MAX_S"),
+        description="Longest pause between two retries of a message.",
+    )

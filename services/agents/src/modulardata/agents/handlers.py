@@ -8,8 +8,6 @@ import logging
 from collections.abc import Callable
 from uuid import uuid5
 
-from aiokafka.errors import KafkaError
-
 from modulardata.agents.adapters.versions import read_head_rows
 from modulardata.agents.domain import ChatPlanner
 from modulardata.agents.outcomes import Clarification, HeadMove, Outcome, Planned
@@ -24,15 +22,18 @@ from modulardata.contracts.events import (
     TransformationPlanned,
 )
 from modulardata.messaging.bus import Bus, Handler
-from modulardata.storage import ObjectStorage, StorageError
+from modulardata.messaging.failures import FailureClassifier
+from modulardata.storage import InvalidStorageUri, ObjectNotFound, ObjectStorage, StorageError
 
 log = logging.getLogger(__name__)
 
 _Planning = Callable[[Callable[[str], None]], Outcome]
 """Planning work that reports its stages through the callback it is given."""
 
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (StorageError, OSError, KafkaError)
-"""Failures of storage, local disk or Kafka: the request is retried until they pass."""
+FAILURES = FailureClassifier(
+    transient=(StorageError,), deterministic=(ObjectNotFound, InvalidStorageUri)
+)
+"""Failures of storage, local disk or Kafka are retried; a missing or invalid version is not."""
 
 
 def chat_handler(
@@ -55,9 +56,9 @@ def chat_handler(
             outcome = await progress.while_running(
                 lambda report: planner.answer(command.text, sample, history, report)
             )
-        except TRANSIENT_ERRORS:
-            raise
-        except Exception:
+        except Exception as exc:
+            if FAILURES.is_transient(exc):
+                raise
             # A bug must not leave the user waiting forever: answer, keep the trace in the logs.
             log.exception("unexpected failure planning %r", command.text)
             outcome = Clarification("Something went wrong while planning that.", "failed")

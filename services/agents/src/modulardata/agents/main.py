@@ -7,7 +7,7 @@ from faststream.kafka import KafkaBroker
 
 from modulardata.agents.config import AgentsSettings
 from modulardata.agents.domain import ChatPlanner
-from modulardata.agents.handlers import TRANSIENT_ERRORS, chat_handler
+from modulardata.agents.handlers import FAILURES, chat_handler
 from modulardata.agents.ports import CodePlanner
 from modulardata.agents.rules import RulePlanner
 from modulardata.contracts import topics
@@ -48,7 +48,7 @@ def create_broker(settings: AgentsSettings, planner: ChatPlanner | None = None) 
         sample_rows=settings.sample_rows,
         recent=settings.recent_messages,
     )
-    bus.subscribe(topics.AGENTS_COMMANDS, GROUP_ID, handler, transient=TRANSIENT_ERRORS)
+    bus.subscribe(topics.AGENTS_COMMANDS, GROUP_ID, handler, classifier=FAILURES)
     return broker
 
 

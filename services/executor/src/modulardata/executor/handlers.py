@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from aiokafka.errors import KafkaError
-
 from modulardata.contracts import topics
 from modulardata.contracts.base import Message
 from modulardata.contracts.commands import ExecuteTransformation
@@ -17,17 +15,16 @@ from modulardata.executor.exceptions import SandboxUnavailable
 from modulardata.executor.sandbox import Sandbox
 from modulardata.executor.versions import execute_transformation, transformation_node_id
 from modulardata.messaging.bus import Bus, Handler
-from modulardata.storage import ObjectStorage, StorageError
+from modulardata.messaging.failures import FailureClassifier
+from modulardata.storage import InvalidStorageUri, ObjectNotFound, ObjectStorage, StorageError
 
 log = logging.getLogger(__name__)
 
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    StorageError,
-    OSError,
-    KafkaError,
-    SandboxUnavailable,
+FAILURES = FailureClassifier(
+    transient=(StorageError, SandboxUnavailable), deterministic=(ObjectNotFound, InvalidStorageUri)
 )
-"""Failures of storage, local disk, Kafka or the sandbox itself: the command is retried."""
+"""Failures of storage, local disk, Kafka or the sandbox itself are retried; a missing or
+invalid version is not."""
 
 
 def execute_handler(
@@ -55,9 +52,9 @@ def execute_handler(
                 timeout_s=settings.timeout_s,
                 memory_mb=settings.memory_mb,
             )
-        except TRANSIENT_ERRORS:
-            raise
-        except Exception:
+        except Exception as exc:
+            if FAILURES.is_transient(exc):
+                raise
             # A bug must not leave the task running forever: fail it and keep the trace in logs.
             log.exception("unexpected failure executing task %s", envelope.correlation_id)
             outcome = TransformationFailed(

@@ -9,7 +9,7 @@ from faststream.kafka import KafkaBroker
 
 from modulardata.contracts import topics
 from modulardata.executor.config import ExecutorSettings
-from modulardata.executor.handlers import TRANSIENT_ERRORS, execute_handler
+from modulardata.executor.handlers import FAILURES, execute_handler
 from modulardata.executor.sandbox import Sandbox
 from modulardata.messaging.bus import Bus, make_broker
 from modulardata.messaging.service import run_service, service_app
@@ -29,7 +29,7 @@ def create_broker(settings: ExecutorSettings, sandbox: Sandbox) -> KafkaBroker:
     broker = make_broker(settings, client_id=GROUP_ID)
     bus = Bus(broker, settings)
     handler = execute_handler(bus, settings.open_storage(), sandbox, settings)
-    bus.subscribe(topics.EXECUTOR_COMMANDS, GROUP_ID, handler, transient=TRANSIENT_ERRORS)
+    bus.subscribe(topics.EXECUTOR_COMMANDS, GROUP_ID, handler, classifier=FAILURES)
     return broker
 
 

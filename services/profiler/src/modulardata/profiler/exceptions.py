@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from aiokafka.errors import KafkaError
-
 from modulardata.contracts.events import IngestionErrorCode
-from modulardata.storage import StorageError
+from modulardata.messaging.failures import FailureClassifier
+from modulardata.storage import InvalidStorageUri, ObjectNotFound, StorageError
 
 
 class ProfilerError(Exception):
@@ -68,10 +67,7 @@ class ReadInterrupted(ProfilerError):
     """Reading an upload failed for storage or disk, in the reader process: worth a retry."""
 
 
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    StorageError,
-    OSError,
-    KafkaError,
-    ReadInterrupted,
+FAILURES = FailureClassifier(
+    transient=(StorageError, ReadInterrupted), deterministic=(ObjectNotFound, InvalidStorageUri)
 )
-"""Failures of storage, local disk or Kafka: the message is retried until they pass."""
+"""Failures of storage, local disk or Kafka are retried; a missing or invalid upload is not."""

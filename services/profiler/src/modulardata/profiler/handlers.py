@@ -15,7 +15,7 @@ from modulardata.contracts.events import (
     TransformationFailed,
 )
 from modulardata.messaging.bus import Bus, Handler
-from modulardata.profiler.exceptions import TRANSIENT_ERRORS
+from modulardata.profiler.exceptions import FAILURES
 from modulardata.profiler.readers import UploadReaders
 from modulardata.profiler.versions import profile_version
 from modulardata.storage import ObjectNotFound, ObjectStorage
@@ -63,9 +63,9 @@ def version_handler(bus: Bus, storage: ObjectStorage) -> Handler:
         except ObjectNotFound:
             log.warning("version %s has no data in storage", version.node_id)
             outcome = _unprofiled(version, "the new version's data is missing from storage")
-        except TRANSIENT_ERRORS:
-            raise
-        except Exception:
+        except Exception as exc:
+            if FAILURES.is_transient(exc):
+                raise
             log.exception("unexpected failure profiling version %s", version.node_id)
             reason = "the new version could not be profiled because of an internal error"
             outcome = _unprofiled(version, reason)

@@ -9,7 +9,7 @@ from modulardata.contracts import topics
 from modulardata.messaging.bus import Bus, make_broker
 from modulardata.messaging.service import run_service, service_app
 from modulardata.profiler.config import ProfilerSettings
-from modulardata.profiler.exceptions import TRANSIENT_ERRORS
+from modulardata.profiler.exceptions import FAILURES
 from modulardata.profiler.handlers import ingest_handler, version_handler
 from modulardata.profiler.readers import UploadReaders
 
@@ -32,11 +32,11 @@ def create_broker(settings: ProfilerSettings) -> KafkaBroker:
         topics.PROFILER_COMMANDS,
         GROUP_ID,
         ingest_handler(bus, readers),
-        transient=TRANSIENT_ERRORS,
+        classifier=FAILURES,
         concurrency=settings.read_workers,
     )
     versions = version_handler(bus, storage)
-    bus.subscribe(topics.EXECUTOR_EVENTS, VERSIONS_GROUP_ID, versions, transient=TRANSIENT_ERRORS)
+    bus.subscribe(topics.EXECUTOR_EVENTS, VERSIONS_GROUP_ID, versions, classifier=FAILURES)
     return broker
 
 

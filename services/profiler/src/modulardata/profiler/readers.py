@@ -19,7 +19,7 @@ from modulardata.contracts.base import Message
 from modulardata.contracts.commands import IngestDataset
 from modulardata.contracts.events import IngestionErrorCode, IngestionFailed
 from modulardata.contracts.limits import DatasetLimits, LimitExceeded
-from modulardata.profiler.exceptions import TRANSIENT_ERRORS, IngestionError, ReadInterrupted
+from modulardata.profiler.exceptions import FAILURES, IngestionError, ReadInterrupted
 from modulardata.profiler.uploads import ingest_upload, upload_node_id
 from modulardata.storage.settings import StorageSettings
 
@@ -90,7 +90,7 @@ def _read_upload(
     report: _Report
     try:
         report = ("done", read_outcome(storage, command, node_id, limits))
-    except TRANSIENT_ERRORS as exc:
+    except Exception as exc:  # only transient failures get out of read_outcome
         report = ("retry", repr(exc))
     sender.send(report)
     sender.close()
@@ -108,9 +108,9 @@ def read_outcome(
     except LimitExceeded as exc:
         log.info("refusing %s (%s): %s", command.upload_uri, exc.code, exc.message)
         return (failed(command, exc.code, exc.message),)
-    except TRANSIENT_ERRORS:
-        raise
-    except Exception:
+    except Exception as exc:
+        if FAILURES.is_transient(exc):
+            raise
         # A bug must not leave the task running forever: fail it and keep the trace in logs.
         log.exception("unexpected failure ingesting %s", command.upload_uri)
         reason = "the file could not be read because of an internal error"

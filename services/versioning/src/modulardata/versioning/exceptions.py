@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from psycopg.errors import ProgramLimitExceeded
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from modulardata.messaging.failures import FailureClassifier
+
 
 class VersioningError(Exception):
     """Base of every versioning failure."""
@@ -29,3 +35,12 @@ class SessionShredded(VersioningError):
     def __init__(self, session_id: object) -> None:
         super().__init__(f"session {session_id} was deleted")
         self.session_id = session_id
+
+
+FAILURES = FailureClassifier(
+    transient=(OperationalError, InterfaceError, PoolTimeout, ConcurrencyConflict),
+    deterministic=(ProgramLimitExceeded,),
+)
+"""A lost connection, a busy or restarting database, a serialization failure or a lost race
+is retried; any other database error (bad data, a constraint, a value too large) is not.
+PostgreSQL reports "too large" (class 54) as an operational error, hence the exception."""

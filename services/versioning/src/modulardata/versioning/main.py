@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 from faststream import FastStream
-from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from modulardata.contracts import topics
@@ -14,11 +13,10 @@ from modulardata.messaging.service import service_app
 from modulardata.versioning import eventstore, expiry, following, projector, relay, retention
 from modulardata.versioning.config import VersioningSettings
 from modulardata.versioning.db import make_engine
-from modulardata.versioning.exceptions import ConcurrencyConflict
+from modulardata.versioning.exceptions import FAILURES
 from modulardata.versioning.handlers import VersioningHandlers
 
 GROUP = "modulardata-versioning"
-TRANSIENT = (OperationalError, DBAPIError, OSError, ConcurrencyConflict)
 
 
 async def migrate(engine: AsyncEngine) -> None:
@@ -37,11 +35,11 @@ def create_app(settings: VersioningSettings | None = None) -> FastStream:
     handlers = VersioningHandlers(engine, settings.open_storage())
     wakeup = following.AppendWakeup(settings.database_url)
     bus.subscribe(
-        topics.VERSIONING_COMMANDS, f"{GROUP}.commands", handlers.handle, transient=TRANSIENT
+        topics.VERSIONING_COMMANDS, f"{GROUP}.commands", handlers.handle, classifier=FAILURES
     )
     for reports in (topics.PROFILER_EVENTS, topics.AGENTS_EVENTS, topics.EXECUTOR_EVENTS):
         group = f"{GROUP}.{reports.rsplit('.', 2)[-2]}-events"
-        bus.subscribe(reports, group, handlers.handle, transient=TRANSIENT)
+        bus.subscribe(reports, group, handlers.handle, classifier=FAILURES)
     app = service_app(broker, settings)
     background: list[asyncio.Task[None]] = []
 
