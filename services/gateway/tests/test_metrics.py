@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from uuid import uuid4
 
 import httpx
 import psycopg
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from modulardata.contracts.deadletters import MessageDeadLettered
 from modulardata.gateway.config import GatewaySettings
 from modulardata.gateway.main import create_app
 from modulardata.gateway.tables import create_tables
+from modulardata.versioning import deadletters
+from modulardata.versioning.db import make_engine
 from tests.support.postgres import fresh_database, server_url
 
 
@@ -68,11 +73,31 @@ async def test_requests_are_counted_by_route_template_and_status(
     assert seen["modulardata_gateway_request_duration_seconds_count", (route, "GET")] == 2
 
 
-async def test_the_dead_letters_are_counted_once_their_table_exists(
+async def test_the_dead_letters_waiting_are_counted_once_their_table_exists(
     client: httpx.AsyncClient, metrics_database: str
 ) -> None:
     assert (await samples(client))["modulardata_dead_letters", ()] == 0
-    with psycopg.connect(metrics_database, autocommit=True) as conn:
-        conn.execute("CREATE TABLE dead_letters (id serial PRIMARY KEY)")
-        conn.execute("INSERT INTO dead_letters SELECT FROM generate_series(1, 3)")
-    assert (await samples(client))["modulardata_dead_letters", ()] == 3
+    engine = make_engine(metrics_database)
+    try:
+        async with engine.begin() as conn:
+            await deadletters.create_schema(conn)
+            ids = [uuid4() for _ in range(3)]
+            for letter_id in ids:
+                await deadletters.record(conn, letter_id, datetime.now(UTC), _DEAD)
+            await deadletters.mark_replayed(conn, ids[0])
+    finally:
+        await engine.dispose()
+    assert (await samples(client))["modulardata_dead_letters", ()] == 2
+
+
+_DEAD = MessageDeadLettered(
+    topic="modulardata.profiler.commands",
+    partition=0,
+    offset=1,
+    group_id="modulardata-profiler",
+    code="undecodable",
+    reason="undecodable: not JSON",
+    attempts=0,
+    body_base64="",
+    body_truncated=False,
+)

@@ -15,6 +15,7 @@ from modulardata.contracts.commands import (
     ReplayRecipe,
     SendChatMessage,
 )
+from modulardata.contracts.deadletters import DeadLetterCode, MessageDeadLettered
 from modulardata.contracts.events import (
     ChatMessageRecorded,
     ClarificationRequested,
@@ -330,6 +331,65 @@ def test_a_silent_running_task_expires_and_the_next_one_starts() -> None:
     assert expire(second, "queued") == []
     # A late result of the expired task changes nothing.
     assert session.executed(first) == []
+
+
+def _dead_letter(task: UUID, code: DeadLetterCode, group_id: str) -> MessageDeadLettered:
+    return MessageDeadLettered(
+        topic="modulardata.agents.commands",
+        partition=0,
+        offset=7,
+        group_id=group_id,
+        session_id=SESSION,
+        task_id=task,
+        code=code,
+        reason="DataError('(psycopg.DataError) ... [SQL: INSERT INTO events ...]')",
+        attempts=3,
+        body_base64="",
+        body_truncated=False,
+    )
+
+
+def test_a_running_task_whose_message_was_dead_lettered_fails_at_once() -> None:
+    session = Session()
+    first, _ = session.send("first")
+    second, _ = session.send("second")
+    letter = uuid4()
+
+    def dead_lettered(task: UUID) -> list[Message]:
+        failure = domain.dead_letter_failure(
+            _dead_letter(task, "handler_failed", "modulardata-agents"), letter
+        )
+        return session.apply(sessiontasks.decide_dead_lettered(session.state, failure))
+
+    assert dead_lettered(second) == []  # queued: its messages have not been sent yet
+    events = dead_lettered(first)
+    assert _types(events) == [ChatMessageRecorded, TaskFailed, TaskStarted]
+    reply, failed, started = events
+    assert isinstance(failed, TaskFailed) and failed.code == "dead_lettered"
+    assert isinstance(reply, ChatMessageRecorded) and reply.text == failed.error
+    assert isinstance(started, TaskStarted) and started.task_id == second
+    assert dead_lettered(first) == []  # already ended
+    assert session.executed(first) == []
+
+
+def test_a_dead_lettered_task_is_told_why_in_words_without_internals() -> None:
+    letter, task = uuid4(), uuid4()
+
+    def error(code: DeadLetterCode, group_id: str) -> str:
+        return domain.dead_letter_failure(_dead_letter(task, code, group_id), letter).error
+
+    assert "the agents service failed on it 3 times" in error(
+        "handler_failed", "modulardata-agents"
+    )
+    assert "the versioning service could not read it" in error(
+        "undecodable", "modulardata-versioning.commands"
+    )
+    assert "the profiler service could not reach" in error(
+        "retry_budget_exhausted", "modulardata-profiler"
+    )
+    worded = error("handler_failed", "modulardata-executor")
+    assert f"dead letter {letter}" in worded
+    assert "SQL" not in worded and "DataError" not in worded
 
 
 def test_an_upload_during_a_task_becomes_the_head_after_it() -> None:

@@ -31,7 +31,8 @@ EVENTS: Final = "modulardata.events"
 """Every event of the log, relayed in log order; the integration point for other consumers."""
 
 DEAD_LETTERS: Final = "modulardata.dead-letters"
-"""Messages a consumer could not decode, with the reason, kept for inspection."""
+"""Messages a consumer gave up on (`MessageDeadLettered`, with the reason): versioning keeps
+them in its `dead_letters` table and fails their tasks."""
 
 ALL: Final = (
     VERSIONING_COMMANDS,

@@ -39,7 +39,7 @@ class GatewayMetrics:
         )
         self.dead_letters = Gauge(
             "modulardata_dead_letters",
-            "Messages in the dead_letters table, waiting for an operator.",
+            "Dead letters waiting for an operator: stored and not replayed yet.",
             registry=self.registry,
         )
 
@@ -50,11 +50,13 @@ class GatewayMetrics:
 
 
 async def dead_letter_count(engine: AsyncEngine) -> int:
-    """Rows of `dead_letters`; 0 while no service has created that table."""
+    """Dead letters not replayed yet; 0 while versioning has not created their table."""
     async with engine.connect() as conn:
         if await conn.scalar(text("SELECT to_regclass('dead_letters')")) is None:
             return 0
-        count = await conn.scalar(text("SELECT count(*) FROM dead_letters"))
+        count = await conn.scalar(
+            text("SELECT count(*) FROM dead_letters WHERE replayed_at IS NULL")
+        )
         return int(count or 0)
 
 

@@ -15,6 +15,7 @@ from uuid import UUID, uuid5
 
 from modulardata.contracts.base import Message
 from modulardata.contracts.commands import ChatTurn, CreateSession, DeleteSession
+from modulardata.contracts.deadletters import DeadLetterCode, MessageDeadLettered
 from modulardata.contracts.events import (
     ChatMessageRecorded,
     DatasetIngested,
@@ -285,6 +286,28 @@ def decide_progress(state: TaskState, progressed: TaskProgressed) -> list[Messag
 def decide_outcome(state: TaskState, outcome: TaskSucceeded | TaskFailed) -> list[Message]:
     """Record how the task ended, only the first time."""
     return [] if state.finished else [outcome]
+
+
+_GAVE_UP: Mapping[DeadLetterCode, str] = {
+    "undecodable": "could not read it",
+    "handler_failed": "failed on it {attempts} times in a row",
+    "retry_budget_exhausted": "could not reach what it needs for it in time",
+}
+
+
+def dead_letter_failure(dead: MessageDeadLettered, dead_letter_id: UUID) -> TaskFailed:
+    """The failure of the task whose message was given up on, in words a user can read (the
+    operator finds the details under the dead letter's id)."""
+    assert dead.task_id is not None and dead.session_id is not None
+    service = dead.group_id.split(".")[0].removeprefix("modulardata-")
+    why = _GAVE_UP[dead.code].format(attempts=dead.attempts)
+    error = (
+        f"This request could not be handled: the {service} service {why}. It was set aside for"
+        f" an operator (dead letter {dead_letter_id}); try again, or change the request."
+    )
+    return TaskFailed(
+        task_id=dead.task_id, session_id=dead.session_id, code="dead_lettered", error=error
+    )
 
 
 def failure_of(task_id: UUID, failed: IngestionFailed) -> TaskFailed:

@@ -18,10 +18,12 @@ from modulardata.contracts.commands import (
     CreateSession,
     DeleteSession,
     ExpireTask,
+    IngestDataset,
     MoveHead,
     ReplayRecipe,
     SendChatMessage,
 )
+from modulardata.contracts.deadletters import MessageDeadLettered
 from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.events import (
     ClarificationRequested,
@@ -38,7 +40,14 @@ from modulardata.contracts.events import (
     TransformationPlanned,
 )
 from modulardata.storage import ObjectStorage
-from modulardata.versioning import deletion, domain, eventstore, sessionkeys, sessiontasks
+from modulardata.versioning import (
+    deadletters,
+    deletion,
+    domain,
+    eventstore,
+    sessionkeys,
+    sessiontasks,
+)
 from modulardata.versioning.exceptions import ConcurrencyConflict, DomainRejection
 from modulardata.versioning.states import StreamStates
 
@@ -68,6 +77,12 @@ TASK_RESULTS: dict[type[Message], SessionDecision] = {
 }
 """What the agents, the executor and the profiler report for a session's task (and the
 expiry of one that went silent)."""
+
+_UPLOAD_MESSAGES: tuple[type[Message], ...] = (IngestDataset, DatasetIngested, IngestionFailed)
+
+OUTSIDE_THE_SESSION_QUEUE = frozenset(m.TYPE for m in (*TASK_REQUESTS, *_UPLOAD_MESSAGES))
+"""Messages of a task that is not (yet) its session's running one: a request that never got
+into the queue, or an upload (its outcome goes to its own stream)."""
 
 
 class VersioningHandlers:
@@ -133,6 +148,8 @@ class _Work:
             await self.task(task_id, lambda s: domain.decide_outcome(s, failure))
         elif isinstance(message, TaskProgressed):
             await self.task(message.task_id, _progress(message))
+        elif isinstance(message, MessageDeadLettered):
+            await self.dead_lettered(message)
 
     async def delete(self, command: DeleteSession) -> None:
         """Delete the session: its stored objects, then (with SessionDeleted) its key."""
@@ -152,6 +169,7 @@ class _Work:
         )
         await self.append(stream, state.version, [deleted])
         await sessionkeys.shred(self.conn, command.session_id)
+        await deadletters.purge_session(self.conn, command.session_id)
         self.states.forget(stream)
         log.info("session %s deleted (%s, %d objects)", command.session_id, command.reason, removed)
 
@@ -160,6 +178,20 @@ class _Work:
         if isinstance(message, deletion.REPORTS_OF_STORED_DATA):
             await deletion.remove_stored_data(self.storage, self.cause.session_id)
         log.info("%s for deleted session %s ignored", self.cause.type, self.cause.session_id)
+
+    async def dead_lettered(self, dead: MessageDeadLettered) -> None:
+        """Keep the dead letter for the operators; fail its task at once if it is unfinished."""
+        letter_id = self.cause.message_id
+        stored = await deadletters.record(self.conn, letter_id, self.cause.occurred_at, dead)
+        if not stored or dead.task_id is None or dead.session_id is None:
+            return
+        failure = domain.dead_letter_failure(dead, letter_id)
+        if dead.original_type in OUTSIDE_THE_SESSION_QUEUE:
+            await self.task(failure.task_id, lambda s: domain.decide_outcome(s, failure))
+        else:
+            await self.session(
+                dead.session_id, lambda s: sessiontasks.decide_dead_lettered(s, failure)
+            )
 
     async def request(
         self, session_id: UUID, decide: Callable[[domain.SessionState], list[Message]]

@@ -10,7 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from modulardata.contracts import topics
 from modulardata.messaging.bus import Bus, make_broker
 from modulardata.messaging.service import service_app
-from modulardata.versioning import eventstore, expiry, following, projector, relay, retention
+from modulardata.versioning import (
+    deadletters,
+    eventstore,
+    expiry,
+    following,
+    projector,
+    relay,
+    retention,
+)
 from modulardata.versioning.config import VersioningSettings
 from modulardata.versioning.db import make_engine
 from modulardata.versioning.exceptions import FAILURES
@@ -20,10 +28,11 @@ GROUP = "modulardata-versioning"
 
 
 async def migrate(engine: AsyncEngine) -> None:
-    """Create the event log and the read models if missing."""
+    """Create the event log, the read models and the dead letters' table if missing."""
     async with engine.begin() as conn:
         await eventstore.create_schema(conn)
         await projector.create_schema(conn)
+        await deadletters.create_schema(conn)
 
 
 def create_app(settings: VersioningSettings | None = None) -> FastStream:
@@ -40,6 +49,10 @@ def create_app(settings: VersioningSettings | None = None) -> FastStream:
     for reports in (topics.PROFILER_EVENTS, topics.AGENTS_EVENTS, topics.EXECUTOR_EVENTS):
         group = f"{GROUP}.{reports.rsplit('.', 2)[-2]}-events"
         bus.subscribe(reports, group, handlers.handle, classifier=FAILURES)
+    # Every service's dead letters: stored for the operators, and their tasks failed at once.
+    bus.subscribe(
+        topics.DEAD_LETTERS, f"{GROUP}.dead-letters", handlers.handle, classifier=FAILURES
+    )
     app = service_app(broker, settings)
     background: list[asyncio.Task[None]] = []
 

@@ -156,6 +156,14 @@ def decide_expired(state: SessionState, task_id: UUID, expire: ExpireTask) -> li
     return _finish(state, active, [failure], error)
 
 
+def decide_dead_lettered(state: SessionState, failure: TaskFailed) -> list[Message]:
+    """End the task at once if it is still running: a message it waits for was given up on."""
+    active = _running(state, failure.task_id)
+    if active is None:
+        return []
+    return _finish(state, active, [failure], failure.error)
+
+
 def decide_undo_redo(
     state: SessionState, task_id: UUID, request: HeadMoveRequested
 ) -> list[Message]:
