@@ -25,7 +25,7 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
         await conn.execute(
             text(
                 "TRUNCATE events, processed_messages, relay_checkpoints, sessions, nodes,"
-                " chat_logs, tasks, session_keys, dead_letters RESTART IDENTITY"
+                " chat_logs, tasks, skipped_events, session_keys, dead_letters RESTART IDENTITY"
             )
         )
         await conn.execute(text("UPDATE projection_checkpoints SET position = 0"))

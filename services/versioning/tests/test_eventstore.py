@@ -11,9 +11,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from modulardata.contracts.envelope import Envelope
-from modulardata.contracts.events import TaskProgressed
+from modulardata.contracts.events import SessionCreated, TaskProgressed
 from modulardata.versioning import eventstore
-from modulardata.versioning.exceptions import ConcurrencyConflict
+from modulardata.versioning.exceptions import ConcurrencyConflict, UnstorableEvent
 
 
 def _event(stage: str) -> Envelope:
@@ -76,3 +76,21 @@ async def test_events_cannot_be_changed_or_deleted(engine: AsyncEngine) -> None:
         with pytest.raises(DBAPIError, match="append-only"):
             async with engine.begin() as conn:
                 await conn.execute(text(statement))
+
+
+async def test_an_event_with_text_the_read_models_cannot_hold_is_refused(
+    engine: AsyncEngine,
+) -> None:
+    session = uuid4()
+    for name in ("a\x00b", "lone \udc80"):
+        # Unvalidated, as a writer that checks less (an older release, a bug) would send it.
+        created = Envelope.wrap(
+            SessionCreated.model_construct(session_id=session, owner="k", name=name),
+            session_id=session,
+            correlation_id=uuid4(),
+        )
+        async with engine.begin() as conn:
+            with pytest.raises(UnstorableEvent, match="SessionCreated .* payload.name"):
+                await eventstore.append(conn, f"session-{session}", 0, [created])
+    async with engine.connect() as conn:
+        assert await eventstore.read_after(conn, 0, 10) == []

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID, uuid4
 
+import pytest
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from modulardata.contracts import topics
+from modulardata.contracts.base import Message
 from modulardata.contracts.commands import CreateSession
 from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.events import (
@@ -18,6 +20,7 @@ from modulardata.contracts.events import (
     DatasetProfiled,
     IngestionFailed,
     TaskProgressed,
+    VersionCommitted,
 )
 from modulardata.contracts.values import ColumnSchema
 from modulardata.messaging.bus import Bus
@@ -249,3 +252,53 @@ async def test_relay_publishes_the_log_in_order_once(
         logged = [r.envelope for r in await eventstore.read_after(conn, 0, 100)]
     assert received == logged
     assert {e.session_id for e in received} == {session}
+
+
+def _odd_events(session: UUID) -> list[Message]:
+    """Events the views cannot hold, unvalidated as an older or buggier writer stored them."""
+    return [
+        VersionCommitted.model_construct(
+            session_id=session,
+            node_id=uuid4(),
+            parent_id=None,
+            storage_uri="file:///n.parquet",
+            content_hash="h",
+            row_count=2**40,
+            column_count=1,
+            columns=(ColumnSchema(name="a", dtype="int64"),),
+            description="huge",
+        ),
+        ChatMessageRecorded.model_construct(
+            session_id=session, chat_message_id=uuid4(), role="user", text="lone \udc80"
+        ),
+    ]
+
+
+async def test_events_the_views_refuse_are_skipped_and_the_projection_goes_on(
+    engine: AsyncEngine, handlers: VersioningHandlers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session, _ = await _create(handlers)
+    monkeypatch.setattr(eventstore, "unstorable_texts", lambda _: iter(()))
+    odd = [
+        Envelope.wrap(e, session_id=session, correlation_id=uuid4()) for e in _odd_events(session)
+    ]
+    async with engine.begin() as conn:
+        await eventstore.append(conn, f"odd-{session}", 0, odd)
+    task, node = await _upload(handlers, session)
+    await _project_all(engine)
+    live = await _views(engine)
+    assert [n["node_id"] for n in live["nodes"]] == [node]
+    assert [t["status"] for t in live["tasks"] if t["task_id"] == task] == ["succeeded"]
+    async with engine.connect() as conn:
+        rows = await conn.execute(text("SELECT * FROM skipped_events ORDER BY position"))
+        skipped = rows.mappings().all()
+    assert [(s["session_id"], s["event_type"]) for s in skipped] == [
+        (session, "VersionCommitted"),
+        (session, "ChatMessageRecorded"),
+    ]
+    assert [s["reason"].split(":")[0] for s in skipped] == [
+        "NumericValueOutOfRange",
+        "UnicodeEncodeError",
+    ]
+    await projector.rebuild(engine)
+    assert await _views(engine) == live

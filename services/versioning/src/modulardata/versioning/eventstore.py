@@ -20,8 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.events import EventShredded, SessionDeleted
 from modulardata.versioning import sealing, sessionkeys
-from modulardata.versioning.exceptions import ConcurrencyConflict
+from modulardata.versioning.exceptions import ConcurrencyConflict, UnstorableEvent
 from modulardata.versioning.following import CHANNEL
+from modulardata.versioning.storable import unstorable_texts
 
 _APPEND_LOCK = 7_264_001  # arbitrary, fixed: the advisory lock key serialising appends
 
@@ -132,8 +133,14 @@ async def append(
 ) -> int:
     """Append to a stream that must be at `expected_version`; returns the stream's new version.
 
-    Runs inside the caller's transaction, so several streams can be appended atomically.
+    Runs inside the caller's transaction, so several streams can be appended atomically. An
+    event with text the read models could not hold is refused (`UnstorableEvent`): sealed, it
+    would be stored, and then stop the projector.
     """
+    for envelope in envelopes:
+        stored = {"payload": envelope.payload, "metadata": _metadata(envelope)}
+        if paths := list(unstorable_texts(stored)):
+            raise UnstorableEvent(envelope.type, paths[:5])
     keys = {
         session_id: await sessionkeys.sealing_key(conn, session_id)
         for session_id in {e.session_id for e in envelopes if e.type not in STORED_IN_CLEAR}

@@ -29,6 +29,14 @@ class DomainRejection(VersioningError):
         self.code = code
 
 
+class UnstorableEvent(VersioningError):
+    """An event holds text the database cannot store (NUL, a lone surrogate): it never can."""
+
+    def __init__(self, event_type: str, paths: list[str]) -> None:
+        super().__init__(f"{event_type} cannot be stored: text not allowed in {', '.join(paths)}")
+        self.paths = paths
+
+
 class SessionShredded(VersioningError):
     """The session was deleted: its key is destroyed, so nothing can be sealed for it."""
 

@@ -8,11 +8,14 @@ replays from position 0 in one transaction, so readers never see a half-built st
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, case, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import SQLModel, col
 
@@ -34,6 +37,7 @@ from modulardata.contracts.events import (
 )
 from modulardata.versioning import eventstore
 from modulardata.versioning.eventstore import RecordedEvent
+from modulardata.versioning.exceptions import FAILURES
 from modulardata.versioning.readmodels import (
     ADDED_COLUMNS,
     FINISHED_STATUSES,
@@ -43,6 +47,7 @@ from modulardata.versioning.readmodels import (
     NodeView,
     ProjectionCheckpoint,
     SessionView,
+    SkippedEventView,
     TaskView,
 )
 
@@ -51,6 +56,10 @@ log = logging.getLogger(__name__)
 TaskEvent = TaskProgressed | TaskQueued | TaskSucceeded | TaskFailed | TaskNeedsInput
 
 CHECKPOINT = "read_models"
+
+_REFUSED = (DBAPIError, UnicodeEncodeError)
+"""How a value the database cannot hold fails: refused by the server, or by the driver while
+encoding it (a lone surrogate)."""
 
 
 async def create_schema(conn: AsyncConnection) -> None:
@@ -86,8 +95,7 @@ async def project_batch(engine: AsyncEngine, batch_size: int) -> int:
     async with engine.begin() as conn:
         position = await _lock_checkpoint(conn)
         events = await eventstore.read_after(conn, position, batch_size)
-        for recorded in events:
-            await apply(conn, recorded)
+        await _apply_all(conn, events)
         if events:
             await conn.execute(
                 update(ProjectionCheckpoint)
@@ -105,8 +113,7 @@ async def rebuild(engine: AsyncEngine, batch_size: int = 1000) -> int:
         await conn.execute(text(f"TRUNCATE {names}"))
         position = replayed = 0
         while events := await eventstore.read_after(conn, position, batch_size):
-            for recorded in events:
-                await apply(conn, recorded)
+            await _apply_all(conn, events)
             position = events[-1].position
             replayed += len(events)
         await conn.execute(
@@ -115,6 +122,49 @@ async def rebuild(engine: AsyncEngine, batch_size: int = 1000) -> int:
             .values(position=position)
         )
     return replayed
+
+
+async def _apply_all(conn: AsyncConnection, events: Sequence[RecordedEvent]) -> None:
+    """Apply events in log order. One the database refuses for good (a value it cannot hold)
+    is skipped and recorded in `skipped_events`, so no event can stop the projection; a lost
+    connection is raised, to be retried."""
+    try:
+        async with conn.begin_nested():
+            for recorded in events:
+                await apply(conn, recorded)
+        return
+    except _REFUSED as exc:
+        if FAILURES.is_transient(exc):
+            raise
+    # Some event of the batch is refused: apply them one by one to find it.
+    for recorded in events:
+        try:
+            async with conn.begin_nested():
+                await apply(conn, recorded)
+        except _REFUSED as exc:
+            if FAILURES.is_transient(exc):
+                raise
+            await _skip(conn, recorded, exc)
+
+
+async def _skip(conn: AsyncConnection, recorded: RecordedEvent, exc: Exception) -> None:
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc
+    first_line = next(iter(str(cause).splitlines()), "")
+    reason = f"{type(cause).__name__}: {first_line}"[:500]
+    log.error(
+        "read models skip event %d (%s): %s", recorded.position, recorded.envelope.type, reason
+    )
+    await conn.execute(
+        insert(SkippedEventView)
+        .values(
+            position=recorded.position,
+            session_id=recorded.envelope.session_id,
+            event_type=recorded.envelope.type,
+            reason=reason,
+            skipped_at=datetime.now(UTC),
+        )
+        .on_conflict_do_nothing()
+    )
 
 
 async def apply(conn: AsyncConnection, recorded: RecordedEvent) -> None:

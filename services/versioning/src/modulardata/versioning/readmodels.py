@@ -113,7 +113,20 @@ class ProjectionCheckpoint(SQLModel, table=True):
     position: int
 
 
-READ_MODELS = (SessionView, NodeView, ChatLogView, TaskView)
+class SkippedEventView(SQLModel, table=True):
+    """An event the read models could not take (a value the database refuses), left out of
+    them so the projection goes on; kept for an operator, in the log's order."""
+
+    __tablename__ = "skipped_events"
+
+    position: int = Field(primary_key=True, description="The event's position in the log.")
+    session_id: UUID = Field(index=True)
+    event_type: str
+    reason: str = Field(description="The database's error class and first line.")
+    skipped_at: datetime = _utc_column(nullable=False)
+
+
+READ_MODELS = (SessionView, NodeView, ChatLogView, TaskView, SkippedEventView)
 
 GATEWAY_SESSION_TABLES = ("accepted_tasks",)
 """The gateway's tables of session data next to the read models (each with a `session_id`):
