@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,8 +114,8 @@ class Stack:
             **self.extra_env,
         }
 
-    def start(self) -> None:
-        """Start every service and wait until the gateway answers."""
+    def start(self, only: Collection[str] | None = None) -> None:
+        """Start every service (or `only` those) and wait until the gateway answers."""
         commands = {
             "versioning": [str(BIN / "modulardata-versioning"), "run"],
             "profiler": [str(BIN / "modulardata-profiler")],
@@ -124,6 +124,8 @@ class Stack:
             "gateway": [str(BIN / "modulardata-gateway"), "serve"],
         }
         for name, argv in commands.items():
+            if only is not None and name not in only:
+                continue
             service = ServiceProcess(name, argv, self.env, self.workdir / f"{name}.log")
             service.start()
             self.services[name] = service

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+from typing import cast
 from uuid import uuid4
 
+import pytest
 from aiokafka.errors import KafkaConnectionError
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -13,7 +16,7 @@ from modulardata.contracts import topics
 from modulardata.contracts.deadletters import MessageDeadLettered
 from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.events import HeadMoved
-from modulardata.messaging.bus import Bus
+from modulardata.messaging.bus import Bus, NotPublished, PublishUnconfirmed
 from modulardata.messaging.settings import KafkaSettings
 
 
@@ -147,3 +150,52 @@ async def test_a_failing_dead_letter_is_not_dead_lettered_again() -> None:
     async with TestKafkaBroker(bus.broker):
         await bus.broker.publish(b"not json", topic=bus.topic(topics.DEAD_LETTERS))
     assert dead == []
+
+
+class _HeldBroker:
+    """A producer that never takes a message (`taken` None) or takes it and holds its ack."""
+
+    def __init__(self, taken: asyncio.Future[None] | None) -> None:
+        self.taken = taken
+
+    async def publish(self, *args: object, **kwargs: object) -> asyncio.Future[None]:
+        if self.taken is None:
+            await asyncio.sleep(3600)
+        assert self.taken is not None
+        return self.taken
+
+
+def _held_bus(taken: asyncio.Future[None] | None) -> tuple[Bus, list[str]]:
+    settings = KafkaSettings(publish_timeout_s=0.05)
+    undone: list[str] = []
+    return Bus(cast(KafkaBroker, _HeldBroker(taken)), settings), undone
+
+
+async def test_a_message_the_producer_never_takes_is_not_published_and_undone_at_once() -> None:
+    bus, undone = _held_bus(None)
+
+    async def undo() -> None:
+        undone.append("undone")
+
+    with pytest.raises(NotPublished):
+        await bus.publish(_envelope(), topics.EVENTS, if_lost=undo)
+    assert undone == ["undone"]
+
+
+@pytest.mark.parametrize("lost", [False, True])
+async def test_an_unconfirmed_message_is_undone_only_once_it_is_lost(lost: bool) -> None:
+    taken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    bus, undone = _held_bus(taken)
+
+    async def undo() -> None:
+        undone.append("undone")
+
+    with pytest.raises(PublishUnconfirmed):
+        await bus.publish(_envelope(), topics.EVENTS, if_lost=undo)
+    assert not taken.cancelled()  # still with the producer
+    if lost:
+        taken.set_exception(KafkaConnectionError("the batch expired"))
+    else:
+        taken.set_result(None)
+    await asyncio.sleep(0.01)
+    assert undone == (["undone"] if lost else [])

@@ -6,6 +6,7 @@ would; task, node and chat rows are written straight into the read models.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import io
@@ -36,6 +37,7 @@ from modulardata.gateway import cli
 from modulardata.gateway.config import GatewaySettings
 from modulardata.gateway.deps import Resources
 from modulardata.gateway.keys import Scope, create_api_key, hash_key, key_id_for, revoke_api_key
+from modulardata.gateway.links import BackendLinks
 from modulardata.gateway.main import create_app
 from modulardata.gateway.tables import AcceptedTask
 from modulardata.messaging.bus import Bus
@@ -58,6 +60,7 @@ LOCAL_OWNER = key_id_for(hash_key(LOCAL_KEY))
 UNPROJECTED = "never projected"
 UNDELETED = "never deleted"
 MAX_UPLOAD = 100_000
+PUBLISH_TIMEOUT_S = 0.5
 NOW = datetime.now(UTC)
 PROFILER_ANSWERS: dict[bytes, tuple[str, str | None]] = {
     b"ok,read\n1,2\n": ("succeeded", None),
@@ -78,6 +81,7 @@ class Gateway:
     bus: Bus
     root: Path
     published: list[Envelope]
+    links: BackendLinks
 
     def commands(self, type_: str) -> list[Envelope]:
         return [envelope for envelope in self.published if envelope.type == type_]
@@ -123,6 +127,7 @@ async def gateway(gateway_database_url: str, tmp_path: Path) -> AsyncIterator[Ga
         session_wait_s=0.3,
         upload_wait_s=0.3,
         limits=DatasetLimits(upload_bytes=MAX_UPLOAD),
+        publish_timeout_s=PUBLISH_TIMEOUT_S,
     )
     app = create_app(settings)
     resources: Resources = app.state.resources
@@ -194,7 +199,15 @@ async def gateway(gateway_database_url: str, tmp_path: Path) -> AsyncIterator[Ga
         async with httpx.AsyncClient(
             transport=transport, base_url="http://gateway", headers=headers
         ) as client:
-            yield Gateway(client, resources.engine, resources.storage, bus, tmp_path, published)
+            yield Gateway(
+                client,
+                resources.engine,
+                resources.storage,
+                bus,
+                tmp_path,
+                published,
+                resources.links,
+            )
 
 
 def csv_upload(content: bytes, name: str = "data.csv") -> dict[str, Any]:
@@ -407,18 +420,91 @@ async def test_when_kafka_fails_the_upload_is_undone(
 ) -> None:
     session_id = await gateway.new_session()
 
-    async def broken(envelope: Envelope, base_topic: str) -> None:
+    async def broken(*args: Any, **kwargs: Any) -> None:
         raise ConnectionError("kafka is down")
 
-    monkeypatch.setattr(gateway.bus, "publish", broken)
+    monkeypatch.setattr(gateway.bus.broker, "publish", broken)
     response = await gateway.client.post(
         f"/v1/sessions/{session_id}/datasets", **csv_upload(b"a\n1\n")
     )
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "queue_unavailable"
+    assert response.headers["Retry-After"] == "2"
     assert await gateway.accepted_tasks(session_id) == []
     assert gateway.uploads(session_id) == []
     assert (await gateway.client.post("/v1/sessions", json={})).status_code == 503
+
+
+async def test_while_kafka_is_down_writes_are_refused_at_once_and_reads_go_on(
+    gateway: Gateway,
+) -> None:
+    session_id = await gateway.new_session()
+    gateway.links.kafka.up = False
+    sent = len(gateway.published)
+    for response in (
+        await gateway.client.post("/v1/sessions", json={"name": "x"}),
+        await gateway.client.post(f"/v1/sessions/{session_id}/datasets", **csv_upload(b"a\n1\n")),
+        await gateway.client.delete(f"/v1/sessions/{session_id}"),
+    ):
+        assert response.status_code == 503, response.text
+        assert response.json()["error"]["code"] == "queue_unavailable"
+        assert response.headers["Retry-After"] == "2"
+    assert len(gateway.published) == sent
+    assert await gateway.accepted_tasks(session_id) == []
+    assert gateway.uploads(session_id) == []
+    assert (await gateway.client.get(f"/v1/sessions/{session_id}")).status_code == 200
+    assert (await gateway.client.get("/v1/sessions")).status_code == 200
+
+
+async def test_while_the_database_is_down_every_request_is_refused_at_once(
+    gateway: Gateway,
+) -> None:
+    session_id = await gateway.new_session()
+    gateway.links.database.up = False
+    for response in (
+        await gateway.client.get(f"/v1/sessions/{session_id}"),
+        await gateway.client.post("/v1/sessions", json={}),
+    ):
+        assert response.status_code == 503, response.text
+        assert response.json()["error"]["code"] == "database_unavailable"
+        assert response.headers["Retry-After"] == "2"
+    gateway.links.database.up = True
+    assert (await gateway.client.get(f"/v1/sessions/{session_id}")).status_code == 200
+
+
+@pytest.mark.parametrize("delivered", [True, False])
+async def test_an_upload_kafka_confirms_too_late_is_kept_until_it_is_known_lost(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch, delivered: bool
+) -> None:
+    session_id = await gateway.new_session()
+    delivery: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    async def held(*args: Any, **kwargs: Any) -> asyncio.Future[None]:
+        return delivery
+
+    monkeypatch.setattr(gateway.bus.broker, "publish", held)
+    response = await gateway.client.post(
+        f"/v1/sessions/{session_id}/datasets", **csv_upload(b"a\n1\n")
+    )
+    assert response.status_code == 503, response.text
+    error = response.json()["error"]
+    assert error["code"] == "queue_unconfirmed"
+    assert f"GET /v1/tasks/{error['task_id']}" in error["message"]
+    assert [task.task_id for task in await gateway.accepted_tasks(session_id)] == [
+        UUID(error["task_id"])
+    ]
+    assert len(gateway.uploads(session_id)) == 1
+    if delivered:
+        delivery.set_result(None)
+    else:
+        delivery.set_exception(ConnectionError("the batch expired"))
+    kept = 1 if delivered else 0
+    for _ in range(100):
+        if len(await gateway.accepted_tasks(session_id)) == kept:
+            break
+        await asyncio.sleep(0.02)
+    assert len(await gateway.accepted_tasks(session_id)) == kept
+    assert len(gateway.uploads(session_id)) == kept
 
 
 async def test_a_session_its_history_and_its_data(gateway: Gateway) -> None:

@@ -100,7 +100,10 @@ async def test_no_key_is_a_401_with_a_bearer_challenge(
 async def test_a_database_outage_is_a_503(client: httpx.AsyncClient) -> None:
     response = await client.get(f"/v1/sessions/{uuid4()}", headers={"Authorization": "Bearer k"})
     assert error_of(response, 503)["code"] == "unavailable"
-    assert error_of(await client.get("/healthz"), 503)["code"] == "database_unavailable"
+    assert response.headers["Retry-After"] == "2"
+    health = await client.get("/healthz")
+    assert error_of(health, 503)["code"] == "database_unavailable"
+    assert health.headers["Retry-After"] == "2"
 
 
 @pytest.mark.usefixtures("signed_in")

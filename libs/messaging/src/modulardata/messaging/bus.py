@@ -5,6 +5,11 @@ is retried with exponential backoff within the retry budget, a deterministic one
 then the message goes to the dead-letter topic (as `MessageDeadLettered`, with the reason), so
 one bad message holds its partition for the retry budget at most. A message that cannot be
 decoded is dead-lettered at once.
+
+A publish can be held to a deadline (`publish_timeout_s`): a message the producer never took is
+`NotPublished`; one it holds but the broker has not confirmed in time is `PublishUnconfirmed`,
+and is followed to its end in the background, so that what was recorded for it can be undone
+if it is lost.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from modulardata.messaging.settings import KafkaSettings
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Envelope], Awaitable[None]]
+Undo = Callable[[], Awaitable[None]]
 
 _DEAD_LETTER_IDS = UUID("5c1d0a53-54a4-4c5f-9d0f-4d2f6e1b7a10")
 """Namespace of dead letters' message ids: one per message and group, so a repeat dedupes."""
@@ -58,6 +64,15 @@ def make_broker(settings: KafkaSettings, *, client_id: str) -> KafkaBroker:
     )
 
 
+class NotPublished(Exception):
+    """The broker did not take the message in time, or refused it: it will never arrive."""
+
+
+class PublishUnconfirmed(Exception):
+    """The producer holds the message, but the broker did not confirm it in time: it may still
+    arrive (or be lost; then the publish's `if_lost` runs)."""
+
+
 @dataclass(frozen=True)
 class _Failure:
     code: DeadLetterCode
@@ -71,19 +86,65 @@ class Bus:
     def __init__(self, broker: KafkaBroker, settings: KafkaSettings) -> None:
         self.broker = broker
         self._settings = settings
+        self._followed: set[asyncio.Task[None]] = set()
 
     def topic(self, base: str) -> str:
         """The concrete name of a base topic in this deployment."""
         return topics.topic_name(base, self._settings.topic_prefix)
 
-    async def publish(self, envelope: Envelope, base_topic: str) -> None:
-        """Publish one envelope, keyed by its session, and wait for the broker's ack."""
-        await self.broker.publish(
-            envelope.model_dump_json().encode(),
-            topic=self.topic(base_topic),
-            key=envelope.key,
-            headers={"type": envelope.type, "content-type": "application/json"},
-        )
+    async def publish(
+        self, envelope: Envelope, base_topic: str, *, if_lost: Undo | None = None
+    ) -> None:
+        """Publish one envelope, keyed by its session, and wait for the broker's ack; `if_lost`
+        runs if the message will not arrive.
+
+        Within `publish_timeout_s` when it is set: `NotPublished` if the producer failed or
+        never took the message in time, `PublishUnconfirmed` if it holds the message unconfirmed
+        (then `if_lost` runs later, should it fail)."""
+        timeout_s = self._settings.publish_timeout_s
+        delivery: object = None
+        try:
+            async with asyncio.timeout(timeout_s):
+                delivery = await self.broker.publish(
+                    envelope.model_dump_json().encode(),
+                    topic=self.topic(base_topic),
+                    key=envelope.key,
+                    headers={"type": envelope.type, "content-type": "application/json"},
+                    no_confirm=True,
+                )
+                if isinstance(delivery, asyncio.Future):  # the in-memory test broker has none
+                    # Shielded: the message stays with the producer whatever the wait does.
+                    await asyncio.shield(delivery)
+            return
+        except Exception as exc:
+            if isinstance(delivery, asyncio.Future) and not delivery.done():
+                self._follow(delivery, if_lost)
+                raise PublishUnconfirmed(
+                    f"the broker did not confirm {envelope.type} within {timeout_s} s"
+                ) from exc
+            if if_lost is not None:
+                await if_lost()
+            if timeout_s is None:
+                raise  # as the producer raised it, for the consumers' failure classifier
+            raise NotPublished(f"the broker did not take {envelope.type}: {exc!r}") from exc
+
+    def _follow(self, delivery: asyncio.Future[object], if_lost: Undo | None) -> None:
+        async def settle() -> None:
+            try:
+                await delivery
+            except Exception as exc:
+                log.warning("an unconfirmed message was lost (%r); undoing what it stood for", exc)
+                if if_lost is not None:
+                    await if_lost()
+
+        task = asyncio.create_task(settle())
+        self._followed.add(task)  # held: the loop keeps only weak references to tasks
+        task.add_done_callback(self._settled)
+
+    def _settled(self, task: asyncio.Task[None]) -> None:
+        self._followed.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("undoing a lost message failed", exc_info=task.exception())
 
     def subscribe(
         self,

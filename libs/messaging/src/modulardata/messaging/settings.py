@@ -29,6 +29,13 @@ class KafkaSettings(BaseSettings):
         validation_alias=AliasChoices("MODULARDATA_TOPIC_PARTITIONS"),
         description="Partitions for topics this deployment creates.",
     )
+    publish_timeout_s: float | None = Field(
+        default=None,
+        gt=0,
+        validation_alias=AliasChoices("MODULARDATA_PUBLISH_TIMEOUT_S"),
+        description="Longest a publish waits for the broker to take and confirm a message "
+        "(`NotPublished` / `PublishUnconfirmed` after it); none: as long as the producer retries.",
+    )
     fetch_max_wait_ms: int = Field(
         default=50,
         ge=1,

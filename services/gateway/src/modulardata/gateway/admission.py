@@ -1,6 +1,8 @@
-"""What the gateway admits: a caller within its rate limit, a task into a session with room.
+"""What the gateway admits: a caller within its rate limit, a task into a session with room,
+a request whose backends answer.
 
-Both answer 429 with Retry-After, and both are checked before any other work of the request.
+The limits answer 429, the backends 503, each with Retry-After, before any other work of the
+request.
 """
 
 from __future__ import annotations
@@ -8,8 +10,8 @@ from __future__ import annotations
 from fastapi import Request
 
 from modulardata.gateway import queries
-from modulardata.gateway.deps import EngineDep, ResourcesDep, SessionDep
-from modulardata.gateway.exceptions import TooManyRequests
+from modulardata.gateway.deps import READ_METHODS, EngineDep, ResourcesDep, SessionDep
+from modulardata.gateway.exceptions import TooManyRequests, Unavailable
 from modulardata.gateway.ratelimit import counted_as
 
 
@@ -37,4 +39,23 @@ async def session_has_room(session: SessionDep, engine: EngineDep, resources: Re
             f"{settings.session_queue_limit}); retry when some have ended",
             code="session_busy",
             retry_after_s=settings.session_busy_retry_after_s,
+        )
+
+
+async def backends_answer(request: Request, resources: ResourcesDep) -> None:
+    """Unavailable at once while the database is down, or, for a write, Kafka: the request was
+    not accepted, nothing of it is kept."""
+    links, retry_after_s = resources.links, resources.settings.unavailable_retry_after_s
+    if not links.database.up:
+        raise Unavailable(
+            "the database does not answer; try again",
+            code="database_unavailable",
+            retry_after_s=retry_after_s,
+        )
+    if request.method not in READ_METHODS and not links.kafka.up:
+        raise Unavailable(
+            "the message queue does not answer, so nothing was accepted; try again "
+            "(reads still work)",
+            code="queue_unavailable",
+            retry_after_s=retry_after_s,
         )

@@ -71,6 +71,36 @@ class GatewaySettings(KafkaSettings, StorageSettings):
         description="How long `serve` keeps an idle connection open: longer than the 60 s of "
         "common clients' pools, so it never closes one a client is about to reuse.",
     )
+    publish_timeout_s: float = Field(
+        default=3.0,
+        gt=0,
+        validation_alias=AliasChoices(
+            "MODULARDATA_GATEWAY_PUBLISH_TIMEOUT_S", "MODULARDATA_PUBLISH_TIMEOUT_S"
+        ),
+        description="Longest a write waits for Kafka to confirm its command before it is "
+        "answered 503 (`queue_unavailable`, or `queue_unconfirmed` if the command may yet "
+        "arrive). Writes while Kafka is known to be down are answered at once.",
+    )
+    link_probe_interval_s: float = Field(
+        default=0.5, gt=0, description="How often the links to Kafka and PostgreSQL are probed."
+    )
+    link_probe_timeout_s: float = Field(
+        default=0.5,
+        gt=0,
+        description="A probe slower than this marks its link down: then every request that "
+        "needs it is answered 503 at once, until a probe succeeds again.",
+    )
+    unavailable_retry_after_s: int = Field(
+        default=2, ge=1, description="The Retry-After of a 503, in seconds."
+    )
+    database_pool_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Longest a request waits for one of the pool's database connections.",
+    )
+    database_connect_timeout_s: int = Field(
+        default=2, ge=2, description="Longest the opening of a database connection may take."
+    )
     metrics_require_key: bool = Field(
         default=False, description="Serve GET /metrics only to a caller with an API key."
     )

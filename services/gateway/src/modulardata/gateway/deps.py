@@ -15,6 +15,7 @@ from modulardata.gateway.auth import bearer_token
 from modulardata.gateway.config import GatewaySettings
 from modulardata.gateway.exceptions import Conflict, Forbidden, NotFound, Unauthorized
 from modulardata.gateway.keys import caller_of
+from modulardata.gateway.links import BackendLinks
 from modulardata.gateway.metrics import GatewayMetrics
 from modulardata.gateway.queries import OwnedTask
 from modulardata.gateway.ratelimit import RateLimits
@@ -33,6 +34,7 @@ class Resources:
     bus: Bus
     metrics: GatewayMetrics
     rate_limits: RateLimits
+    links: BackendLinks
 
 
 bearer_scheme = HTTPBearer(auto_error=False, description="An API key: `Bearer <key>`.")

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 from starlette.routing import Match
@@ -93,7 +94,14 @@ async def _gateway_error(request: Request, exc: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else {}
     if exc.retry_after_s is not None:
         headers["Retry-After"] = str(exc.retry_after_s)
+    elif status == 503:
+        headers.update(_retry_later(request))
     return error_response(status, exc.code, exc.message, headers, exc.task_id)
+
+
+def _retry_later(request: Request) -> dict[str, str]:
+    """The Retry-After of a backend that failed."""
+    return {"Retry-After": str(request.app.state.resources.settings.unavailable_retry_after_s)}
 
 
 async def _limit_exceeded(request: Request, exc: Exception) -> JSONResponse:
@@ -142,7 +150,9 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _backend_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("backend failure on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(503, "unavailable", "a backing service is unavailable; try again")
+    return error_response(
+        503, "unavailable", "a backing service is unavailable; try again", _retry_later(request)
+    )
 
 
 async def _client_gone(request: Request, exc: Exception) -> JSONResponse:
@@ -162,6 +172,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DBAPIError, _backend_error)
+    app.add_exception_handler(PoolTimeout, _backend_error)
     app.add_exception_handler(StorageError, _backend_error)
     app.add_exception_handler(ClientDisconnect, _client_gone)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -8,11 +8,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from modulardata.gateway.admission import within_rate_limit
+from modulardata.gateway.admission import backends_answer, within_rate_limit
 from modulardata.gateway.config import GatewaySettings
 from modulardata.gateway.deps import Resources, bearer_scheme
 from modulardata.gateway.errors import install_error_handlers
 from modulardata.gateway.keys import register_api_key
+from modulardata.gateway.links import BackendLinks, LinkWatcher, Probe, database_probe, kafka_probe
 from modulardata.gateway.metrics import GatewayMetrics, MetricsMiddleware
 from modulardata.gateway.openapi import install_openapi
 from modulardata.gateway.ratelimit import RateLimits
@@ -42,13 +43,30 @@ LOCAL_KEY_NAME = "local"
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     """The gateway app; connections are made when its lifespan starts, not here."""
     settings = settings or GatewaySettings()
+    broker = make_broker(settings, client_id="modulardata-gateway")
+    gateway_metrics = GatewayMetrics()
+    probe_engine = make_engine(
+        settings.database_url,
+        pool_size=1,
+        max_overflow=0,
+        connect_timeout_s=settings.database_connect_timeout_s,
+        pre_ping=False,
+    )
     resources = Resources(
         settings=settings,
-        engine=make_engine(settings.database_url),
+        engine=make_engine(
+            settings.database_url,
+            pool_timeout_s=settings.database_pool_timeout_s,
+            connect_timeout_s=settings.database_connect_timeout_s,
+        ),
         storage=settings.open_storage(),
-        bus=Bus(make_broker(settings, client_id="modulardata-gateway"), settings),
-        metrics=GatewayMetrics(),
+        bus=Bus(broker, settings),
+        metrics=gateway_metrics,
         rate_limits=RateLimits(settings.rate_limit),
+        links=BackendLinks(
+            kafka=_watcher("kafka", kafka_probe(broker), settings, gateway_metrics),
+            database=_watcher("database", database_probe(probe_engine), settings, gateway_metrics),
+        ),
     )
 
     @asynccontextmanager
@@ -63,10 +81,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             log.info("local API key registered as %s", key_id)
         await resources.bus.broker.start()
         try:
-            yield
+            async with resources.links.watched():
+                yield
         finally:
             await resources.bus.broker.stop()
             await resources.engine.dispose()
+            await probe_engine.dispose()
 
     app = FastAPI(
         title="ModularData gateway",
@@ -81,10 +101,27 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(metrics.router)
     for module in (sessions, datasets, chat, tasks, data, diff, profiles, recipes):
-        # The rate limit comes first: an over-limit request costs no query.
+        # The rate limit comes first: an over-limit request costs no query; then a backend
+        # known to be down answers 503 before the request waits on it.
         app.include_router(
             module.router,
-            dependencies=[Depends(within_rate_limit), Depends(bearer_scheme)],
+            dependencies=[
+                Depends(within_rate_limit),
+                Depends(backends_answer),
+                Depends(bearer_scheme),
+            ],
             responses={429: {"model": ErrorBody, "description": "Over a limit; see Retry-After."}},
         )
     return app
+
+
+def _watcher(
+    name: str, probe: Probe, settings: GatewaySettings, registry: GatewayMetrics
+) -> LinkWatcher:
+    return LinkWatcher(
+        name,
+        probe,
+        interval_s=settings.link_probe_interval_s,
+        timeout_s=settings.link_probe_timeout_s,
+        gauge=registry.backend_up.labels(backend=name),
+    )

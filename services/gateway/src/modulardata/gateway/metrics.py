@@ -1,5 +1,5 @@
 """The gateway's Prometheus metrics: requests by route and status, their latency, throttled
-requests, and the dead letters waiting for an operator."""
+requests, whether its backends answer, and the dead letters waiting for an operator."""
 
 from __future__ import annotations
 
@@ -35,6 +35,12 @@ class GatewayMetrics:
             "modulardata_gateway_throttled",
             "Requests answered 429, by reason (rate_limited, session_busy).",
             ["reason"],
+            registry=self.registry,
+        )
+        self.backend_up = Gauge(
+            "modulardata_gateway_backend_up",
+            "1 while the gateway's last probe of a backend (kafka, database) succeeded.",
+            ["backend"],
             registry=self.registry,
         )
         self.dead_letters = Gauge(

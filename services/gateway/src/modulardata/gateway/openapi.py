@@ -22,7 +22,11 @@ ERRORS_OF_EVERY_OPERATION = {
     "401": "unauthorized: no API key, or an unknown or revoked one.",
     "403": "forbidden: the API key may not do this (a read-only key asking to write).",
     "429": "Over the API key's rate limit, or the session's queue is full; see Retry-After.",
-    "503": "A backing service (Kafka, PostgreSQL, storage) is unavailable; see Retry-After.",
+    "503": "A backing service is down; retry after Retry-After. `database_unavailable`: "
+    "PostgreSQL does not answer; `queue_unavailable`: a write while Kafka does not answer, "
+    "nothing was accepted; `queue_unconfirmed`: Kafka did not confirm a write in time, so it "
+    "may still be carried out (look up the task or session the message names before sending "
+    "it again); `unavailable`: a backend failed mid-request.",
 }
 RETRIED = frozenset({"429", "503"})
 MALFORMED_BODY = "The body could not be read (not UTF-8, not JSON, a broken multipart form)."

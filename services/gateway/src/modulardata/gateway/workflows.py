@@ -19,7 +19,7 @@ from modulardata.gateway.exceptions import Unavailable
 from modulardata.gateway.queries import wait_for_session, wait_until_gone
 from modulardata.gateway.tables import AcceptedTask
 from modulardata.gateway.upload import StoredUpload
-from modulardata.messaging.bus import Bus
+from modulardata.messaging.bus import Bus, PublishUnconfirmed, Undo
 from modulardata.storage import ObjectStorage
 from modulardata.versioning.readmodels import SessionView
 
@@ -36,6 +36,7 @@ async def create_session(
         bus,
         Envelope.wrap(command, session_id=session_id, correlation_id=uuid4()),
         topics.VERSIONING_COMMANDS,
+        see=f"GET /v1/sessions/{session_id}",
     )
     return session_id, await wait_for_session(engine, session_id, wait_s)
 
@@ -49,6 +50,7 @@ async def delete_session(
         bus,
         Envelope.wrap(command, session_id=session_id, correlation_id=uuid4()),
         topics.VERSIONING_COMMANDS,
+        see=f"GET /v1/sessions/{session_id}",
     )
     return await wait_until_gone(engine, session_id, wait_s)
 
@@ -63,7 +65,8 @@ async def accept_upload(
     task_id: UUID,
     upload: StoredUpload,
 ) -> None:
-    """Record the upload task and hand it to the profiler; if either fails, nothing remains."""
+    """Record the upload task and hand it to the profiler; if either fails, nothing remains
+    (also when Kafka confirms too late, and then loses it)."""
     command = IngestDataset(
         session_id=session_id,
         upload_uri=upload.uri,
@@ -74,11 +77,13 @@ async def accept_upload(
     accepted = AcceptedTask(
         task_id=task_id, session_id=session_id, owner=owner, kind="upload", filename=upload.filename
     )
-    try:
-        await accept_task(engine, bus, accepted, command, topics.PROFILER_COMMANDS)
-    except Exception:
+
+    async def discard_upload() -> None:
         await asyncio.to_thread(storage.delete, upload.uri)
-        raise
+
+    await accept_task(
+        engine, bus, accepted, command, topics.PROFILER_COMMANDS, discard=discard_upload
+    )
 
 
 async def accept_session_task(
@@ -99,29 +104,57 @@ async def accept_session_task(
 
 
 async def accept_task(
-    engine: AsyncEngine, bus: Bus, accepted: AcceptedTask, command: Message, base_topic: str
+    engine: AsyncEngine,
+    bus: Bus,
+    accepted: AcceptedTask,
+    command: Message,
+    base_topic: str,
+    *,
+    discard: Undo | None = None,
 ) -> None:
-    """Record the task, then publish its command; if publishing fails, the record goes too."""
+    """Record the task, then publish its command; a task that is not accepted leaves nothing:
+    neither its record nor what `discard` removes."""
     task_id = accepted.task_id
     envelope = Envelope.wrap(command, session_id=accepted.session_id, correlation_id=task_id)
-    async with AsyncSession(engine) as session:
-        session.add(accepted)
-        await session.commit()
-    try:
-        await _publish(bus, envelope, base_topic)
-    except Unavailable:
+
+    async def forget() -> None:
         async with engine.begin() as conn:
             statement = delete(AcceptedTask).where(col(AcceptedTask.task_id) == task_id)
             await conn.execute(statement)
-        raise
+        if discard is not None:
+            await discard()
 
-
-async def _publish(bus: Bus, envelope: Envelope, base_topic: str) -> None:
     try:
-        await bus.publish(envelope, base_topic)
+        async with AsyncSession(engine) as session:
+            session.add(accepted)
+            await session.commit()
+    except Exception:
+        if discard is not None:
+            await discard()
+        raise
+    await _publish(bus, envelope, base_topic, see=f"GET /v1/tasks/{task_id}", if_lost=forget)
+
+
+async def _publish(
+    bus: Bus, envelope: Envelope, base_topic: str, *, see: str, if_lost: Undo | None = None
+) -> None:
+    """Publish, or Unavailable: `queue_unavailable` when the command will not arrive,
+    `queue_unconfirmed` when it may (`see` says where to look before sending it again)."""
+    task_id = envelope.correlation_id if if_lost is not None else None
+    try:
+        await bus.publish(envelope, base_topic, if_lost=if_lost)
+    except PublishUnconfirmed as exc:
+        log.warning("%s to %s not confirmed in time", envelope.type, base_topic)
+        raise Unavailable(
+            f"the message queue has not confirmed this request in time, so it may still be "
+            f"carried out: see {see} before sending it again",
+            code="queue_unconfirmed",
+            task_id=task_id,
+        ) from exc
     except Exception as exc:
         # Whatever Kafka (or the client) failed with, the command was not accepted.
         log.exception("could not publish %s to %s", envelope.type, base_topic)
         raise Unavailable(
-            "the message queue is unavailable; try again", code="queue_unavailable"
+            "the message queue is unavailable, so nothing was accepted; try again",
+            code="queue_unavailable",
         ) from exc

@@ -1,0 +1,87 @@
+"""A link is down as soon as a probe fails or is too slow, and up again with the next good one."""
+
+from __future__ import annotations
+
+import asyncio
+
+from prometheus_client import CollectorRegistry, Gauge
+
+from modulardata.gateway.links import BackendLinks, LinkWatcher
+
+
+class Backend:
+    """A backend whose answers the test decides: fine, refusing, or hanging."""
+
+    def __init__(self) -> None:
+        self.state = "fine"
+        self.probes = 0
+        self.released = asyncio.Event()
+
+    async def probe(self) -> None:
+        self.probes += 1
+        if self.state == "refusing":
+            raise ConnectionRefusedError("nothing listens")
+        if self.state == "hanging":
+            await self.released.wait()
+
+
+def watcher(backend: Backend, name: str = "kafka") -> tuple[LinkWatcher, CollectorRegistry]:
+    registry = CollectorRegistry()
+    gauge = Gauge("backend_up", "1 while up.", ["backend"], registry=registry)
+    link = LinkWatcher(
+        name,
+        backend.probe,
+        interval_s=0.01,
+        timeout_s=0.05,
+        gauge=gauge.labels(backend=name),
+    )
+    return link, registry
+
+
+def gauge_value(registry: CollectorRegistry, name: str) -> float | None:
+    return registry.get_sample_value("backend_up", {"backend": name})
+
+
+async def test_a_refusing_or_hanging_backend_is_down_and_up_again_when_it_answers() -> None:
+    backend = Backend()
+    link, registry = watcher(backend)
+    assert await link.check()
+    assert gauge_value(registry, "kafka") == 1
+    backend.state = "refusing"
+    assert not await link.check()
+    assert not link.up
+    assert gauge_value(registry, "kafka") == 0
+    backend.state = "hanging"
+    started = asyncio.get_running_loop().time()
+    assert not await link.check()
+    assert not await link.check()  # the stalled probe is waited for, not piled on
+    assert asyncio.get_running_loop().time() - started < 1
+    assert backend.probes == 3
+    backend.state = "fine"
+    backend.released.set()
+    assert await link.check()
+    assert link.up
+    assert gauge_value(registry, "kafka") == 1
+
+
+async def test_watched_links_follow_their_backends_in_the_background() -> None:
+    kafka, database = Backend(), Backend()
+    links = BackendLinks(kafka=watcher(kafka)[0], database=watcher(database, "database")[0])
+    async with links.watched():
+        assert links.kafka.up and links.database.up
+        kafka.state = "refusing"
+        for _ in range(200):
+            if not links.kafka.up:
+                break
+            await asyncio.sleep(0.01)
+        assert not links.kafka.up
+        assert links.database.up
+        kafka.state = "fine"
+        for _ in range(200):
+            if links.kafka.up:
+                break
+            await asyncio.sleep(0.01)
+        assert links.kafka.up
+    probes = kafka.probes
+    await asyncio.sleep(0.05)
+    assert kafka.probes == probes  # no probing once the block has ended
