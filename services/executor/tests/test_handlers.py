@@ -23,9 +23,9 @@ from modulardata.contracts.events import (
 )
 from modulardata.executor.config import ExecutorSettings
 from modulardata.executor.main import create_app, create_broker
-from modulardata.executor.sandbox import Sandbox
 from modulardata.executor.versions import transformation_node_id, version_key
 from modulardata.messaging.bus import Bus
+from modulardata.sandbox.sandbox import Sandbox
 from modulardata.storage import LocalStorage, sha256_file
 
 

@@ -16,8 +16,9 @@ from modulardata.contracts.commands import ExecuteTransformation
 from modulardata.contracts.events import TransformationExecuted, TransformationFailed
 from modulardata.contracts.text import escaped
 from modulardata.contracts.values import ColumnSchema
-from modulardata.executor.exceptions import ParentMissing, ResultRejected
-from modulardata.executor.sandbox import Sandbox
+from modulardata.executor.exceptions import ParentMissing
+from modulardata.sandbox.exceptions import ResultRejected
+from modulardata.sandbox.sandbox import Sandbox
 from modulardata.storage import InvalidStorageUri, ObjectNotFound, ObjectStorage, sha256_file
 
 
