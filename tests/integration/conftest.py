@@ -19,6 +19,9 @@ MAX_UPLOAD_BYTES = 1_000_000
 MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024
 TASK_TIMEOUT_S = 20
 """A running task silent this long is failed: short, so the test of it is quick."""
+RETRY_BACKOFF_S = 0.05
+"""First pause before a handler's retry: short, so a message failing for good is dead-lettered
+within a fraction of a second (the retry budget for transient failures stays as configured)."""
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +37,7 @@ def stack(infrastructure: Source, tmp_path_factory: pytest.TempPathFactory) -> I
                 "MODULARDATA_LIMIT_ROWS": str(MAX_ROWS),
                 "MODULARDATA_LIMIT_DECOMPRESSED_BYTES": str(MAX_DECOMPRESSED_BYTES),
                 "MODULARDATA_VERSIONING_TASK_TIMEOUT_S": str(TASK_TIMEOUT_S),
+                "MODULARDATA_RETRY_BACKOFF_S": str(RETRY_BACKOFF_S),
             },
         )
         try:

@@ -9,7 +9,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from modulardata.contracts.base import Message, register
 from modulardata.contracts.operations import Plan
-from modulardata.contracts.text import ChatText, Code, FileName, Label, Name, Prose, Report, Uri
 
 
 @register
@@ -19,8 +18,8 @@ class CreateSession(Message):
     TYPE = "CreateSession"
 
     session_id: UUID = Field(description="Id chosen by the gateway for the new session.")
-    owner: Label = Field(description="Id of the API key that owns the session.")
-    name: Name | None = Field(default=None, description="Optional display name.")
+    owner: str = Field(description="Id of the API key that owns the session.")
+    name: str | None = Field(default=None, max_length=200, description="Optional display name.")
 
 
 @register
@@ -30,10 +29,10 @@ class IngestDataset(Message):
     TYPE = "IngestDataset"
 
     session_id: UUID = Field(description="Session the dataset belongs to.")
-    upload_uri: Uri = Field(description="Storage URI of the raw uploaded bytes.")
-    filename: FileName = Field(description="File name the client gave.")
+    upload_uri: str = Field(description="Storage URI of the raw uploaded bytes.")
+    filename: str = Field(description="File name the client gave.")
     byte_size: int = Field(ge=0, description="Size of the raw upload in bytes.")
-    content_hash: Label = Field(description="sha256 hex digest of the raw upload.")
+    content_hash: str = Field(description="sha256 hex digest of the raw upload.")
 
 
 @register
@@ -47,8 +46,10 @@ class ExecuteTransformation(Message):
 
     session_id: UUID = Field(description="Session the versions belong to.")
     parent_node_id: UUID = Field(description="Node whose data the snippet transforms.")
-    parent_storage_uri: Uri = Field(description="Storage URI of the parent's Parquet data.")
-    code: Code = Field(description="The pandas snippet; it reads and leaves its result in df.")
+    parent_storage_uri: str = Field(description="Storage URI of the parent's Parquet data.")
+    code: str = Field(
+        max_length=20_000, description="The pandas snippet; it reads and leaves its result in df."
+    )
     chat_message_id: UUID | None = Field(
         default=None, description="Chat message the snippet answers, if any."
     )
@@ -60,7 +61,7 @@ class ChatTurn(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     role: Literal["user", "assistant"] = Field(description="Who said it.")
-    text: Report = Field(description="What was said.")
+    text: str = Field(description="What was said.")
     plan: Plan | None = Field(
         default=None, description="For an assistant turn: the plan it answered with, if any."
     )
@@ -77,13 +78,13 @@ class ChatRequested(Message):
 
     session_id: UUID = Field(description="The session.")
     chat_message_id: UUID = Field(description="Id of the user's chat message.")
-    text: ChatText = Field(description="What the user wrote.")
+    text: str = Field(min_length=1, max_length=4000, description="What the user wrote.")
     head_node_id: UUID = Field(description="The session's head: the version a change applies to.")
-    head_storage_uri: Uri = Field(description="Storage URI of the head's Parquet data.")
+    head_storage_uri: str = Field(description="Storage URI of the head's Parquet data.")
     head_parent_node_id: UUID | None = Field(
         default=None, description="The head's parent, which a plan replacing the last change uses."
     )
-    head_parent_storage_uri: Uri | None = Field(
+    head_parent_storage_uri: str | None = Field(
         default=None, description="Storage URI of the head's parent's Parquet data."
     )
     recent_messages: tuple[ChatTurn, ...] = Field(
@@ -102,7 +103,7 @@ class SendChatMessage(Message):
 
     session_id: UUID = Field(description="The session.")
     chat_message_id: UUID = Field(description="Id the gateway gave the message.")
-    text: ChatText = Field(description="What the user wrote.")
+    text: str = Field(min_length=1, max_length=4000, description="What the user wrote.")
 
 
 @register
@@ -127,7 +128,7 @@ class ReplayRecipe(Message):
 
     session_id: UUID = Field(description="The session.")
     plan: Plan = Field(description="Every step of the recipe, in order.")
-    description: Prose = Field(description="One line saying what is replayed.")
+    description: str = Field(max_length=2000, description="One line saying what is replayed.")
 
 
 @register
@@ -139,7 +140,7 @@ class ExpireTask(Message):
 
     session_id: UUID = Field(description="The task's session.")
     task_id: UUID = Field(description="The task.")
-    stage: Label = Field(description="The last stage it reached.")
+    stage: str = Field(description="The last stage it reached.")
     silent_since: AwareDatetime = Field(description="When it was last heard of (UTC).")
     waited_s: float = Field(ge=0, description="How long it has been silent, in seconds.")
 
@@ -156,7 +157,7 @@ class DeleteSession(Message):
     TYPE = "DeleteSession"
 
     session_id: UUID = Field(description="The session.")
-    owner: Label | None = Field(
+    owner: str | None = Field(
         default=None,
         description="Id of the API key asking (it must own the session); none for retention.",
     )

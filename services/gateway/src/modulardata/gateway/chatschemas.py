@@ -8,7 +8,6 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from modulardata.contracts.text import ChatText
 from modulardata.gateway.queries import History
 from modulardata.versioning.readmodels import NodeView
 
@@ -18,7 +17,9 @@ class ChatMessageRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    message: ChatText = Field(
+    message: str = Field(
+        min_length=1,
+        max_length=4000,
         description="E.g. 'drop rows where age is missing', 'undo that', 'do the same for price'.",
     )
 

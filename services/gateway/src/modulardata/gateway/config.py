@@ -85,12 +85,10 @@ class GatewaySettings(KafkaSettings, StorageSettings):
         default=0.5, gt=0, description="How often the links to Kafka and PostgreSQL are probed."
     )
     link_probe_timeout_s: float = Field(
-        default=3.0,
+        default=0.5,
         gt=0,
-        description="A probe unanswered this long marks its link down (one that fails does at "
-        "once): then every request that needs it is answered 503 at once, until a probe "
-        "succeeds again. Well above the second a busy host may take to answer, so load is "
-        "never taken for an outage.",
+        description="A probe slower than this marks its link down: then every request that "
+        "needs it is answered 503 at once, until a probe succeeds again.",
     )
     unavailable_retry_after_s: int = Field(
         default=2, ge=1, description="The Retry-After of a 503, in seconds."

@@ -8,9 +8,7 @@ from typing import ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from modulardata.contracts.text import ColumnName, Prose
-
-Scalar = Prose | int | float | bool
+Scalar = str | int | float | bool
 """A cell value a user can name: text, a number or a truth value."""
 
 TEXT_COLUMNS = 'df.select_dtypes(include=["object", "string"]).columns'
@@ -95,7 +93,7 @@ class PerColumn(CleaningOperation):
 
     COLUMN_FIELDS = ("columns",)
 
-    columns: tuple[ColumnName, ...] = Field(
+    columns: tuple[str, ...] = Field(
         default=(), description="Columns to change; empty means every text column."
     )
 

@@ -15,7 +15,6 @@ from modulardata.contracts.operations.base import (
     literal,
     names_literal,
 )
-from modulardata.contracts.text import ColumnName, Prose
 
 
 class DropNulls(CleaningOperation):
@@ -24,7 +23,7 @@ class DropNulls(CleaningOperation):
     COLUMN_FIELDS = ("columns",)
 
     kind: Literal["drop_nulls"] = "drop_nulls"
-    columns: tuple[ColumnName, ...] = Field(
+    columns: tuple[str, ...] = Field(
         default=(), description="Columns to look at; empty means every column."
     )
     how: Literal["any", "all"] = Field(
@@ -53,7 +52,7 @@ class FillNulls(CleaningOperation):
     COLUMN_FIELDS = ("columns",)
 
     kind: Literal["fill_nulls"] = "fill_nulls"
-    columns: tuple[ColumnName, ...] = Field(min_length=1, description="Columns to fill.")
+    columns: tuple[str, ...] = Field(min_length=1, description="Columns to fill.")
     strategy: FillStrategy = Field(description="What to fill with.")
     value: Scalar | None = Field(default=None, description="The constant, for strategy 'value'.")
 
@@ -89,7 +88,7 @@ class StandardizeMissing(PerColumn):
     """Turn placeholder text such as 'n/a' or '-' into real missing values."""
 
     kind: Literal["standardize_missing"] = "standardize_missing"
-    tokens: tuple[Prose, ...] = Field(
+    tokens: tuple[str, ...] = Field(
         default=("n/a", "N/A", "NA", "na", "null", "NULL", "None", "none", "-", "?"),
         min_length=1,
         description="Whole cell values that mean 'missing'.",

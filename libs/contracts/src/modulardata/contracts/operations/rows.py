@@ -14,7 +14,6 @@ from modulardata.contracts.operations.base import (
     names_literal,
 )
 from modulardata.contracts.operations.conditions import Condition
-from modulardata.contracts.text import ColumnName
 
 
 class DropDuplicates(CleaningOperation):
@@ -23,7 +22,7 @@ class DropDuplicates(CleaningOperation):
     COLUMN_FIELDS = ("columns",)
 
     kind: Literal["drop_duplicates"] = "drop_duplicates"
-    columns: tuple[ColumnName, ...] = Field(
+    columns: tuple[str, ...] = Field(
         default=(), description="Columns that identify a duplicate; empty means all."
     )
     keep: Literal["first", "last"] = Field(default="first", description="Which copy to keep.")
@@ -81,7 +80,7 @@ class SetMissingWhere(CleaningOperation):
     COLUMN_FIELDS = ("column",)
 
     kind: Literal["set_missing_where"] = "set_missing_where"
-    column: ColumnName = Field(description="Column whose values become missing.")
+    column: str = Field(description="Column whose values become missing.")
     condition: Condition = Field(description="Rows where the value is blanked.")
 
     def compile(self) -> str:
@@ -107,7 +106,7 @@ class ClipValues(CleaningOperation):
     COLUMN_FIELDS = ("column",)
 
     kind: Literal["clip_values"] = "clip_values"
-    column: ColumnName = Field(description="Numeric column to cap.")
+    column: str = Field(description="Numeric column to cap.")
     lower: float | None = Field(default=None, description="Smallest allowed value.")
     upper: float | None = Field(default=None, description="Largest allowed value.")
 
@@ -134,7 +133,7 @@ class RemoveOutliers(CleaningOperation):
     COLUMN_FIELDS = ("column",)
 
     kind: Literal["remove_outliers"] = "remove_outliers"
-    column: ColumnName = Field(description="Numeric column to test.")
+    column: str = Field(description="Numeric column to test.")
     factor: float = Field(default=1.5, gt=0, description="Fence width in interquartile ranges.")
 
     def compile(self) -> str:
@@ -155,9 +154,7 @@ class SortRows(CleaningOperation):
     COLUMN_FIELDS = ("columns",)
 
     kind: Literal["sort_rows"] = "sort_rows"
-    columns: tuple[ColumnName, ...] = Field(
-        min_length=1, description="Sort keys, most important first."
-    )
+    columns: tuple[str, ...] = Field(min_length=1, description="Sort keys, most important first.")
     descending: bool = Field(default=False, description="Largest (or latest, or Z) first.")
 
     def compile(self) -> str:
