@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from modulardata.sandbox.sandbox import Sandbox
 from tests.support.infrastructure import Source, infrastructure_for_tests
 from tests.support.postgres import fresh_database
 
@@ -22,3 +23,12 @@ def database_url(infrastructure: Source) -> Iterator[str]:
     """An empty database on the real Postgres, dropped after the run."""
     with fresh_database() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[Sandbox]:
+    """A sandbox the services' tests share (the sandbox's own tests start theirs after planting
+    canaries)."""
+    box = Sandbox(pool_size=1)
+    yield box
+    box.close()

@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from modulardata.executor.sandbox import Sandbox
-from modulardata.executor.syscall_filter import SeccompMode, build_filter, install_filter
-from modulardata.executor.transfer import ResultLimits, frame_to_ipc, ipc_to_frame
+from modulardata.sandbox.sandbox import Sandbox
+from modulardata.sandbox.syscall_filter import SeccompMode, build_filter, install_filter
+from modulardata.sandbox.transfer import ResultLimits, frame_to_ipc, ipc_to_frame
 
 SNIPPET = """
 df = df.dropna(subset=["price"])

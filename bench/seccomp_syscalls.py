@@ -1,14 +1,14 @@
 """Measure the system calls sandbox workers make once their seccomp filter is in: what
-`modulardata.executor.syscall_filter.ALLOWED` is derived from.
+`modulardata.sandbox.syscall_filter.ALLOWED` is derived from.
 
     uv run python bench/seccomp_syscalls.py
 
-Runs the benign corpus (services/executor/tests/test_benign.py), the sandbox benchmark's
+Runs the benign corpus (libs/sandbox/tests/test_benign.py), the sandbox benchmark's
 snippet on 100k rows and a few snippets that load code or data lazily, in a sandbox whose
 filter only logs (`SeccompMode.LOG`), all under `strace -f`. Then, for every worker, it counts
 the calls made after the filter was loaded, and prints how many workers made each, the calls
 the enforcing filter would refuse (which must be none) and the allowed calls none made.
-With --attacks it traces the attack corpus (services/executor/tests/test_attacks.py) instead,
+With --attacks it traces the attack corpus (libs/sandbox/tests/test_attacks.py) instead,
 sent straight to the workers as the test without the static policy does: a call it would
 refuse is an attack that got past every layer above the kernel. Needs strace.
 """
@@ -28,8 +28,8 @@ import tempfile
 from pathlib import Path
 from types import ModuleType
 
-from modulardata.executor.sandbox import Sandbox
-from modulardata.executor.syscall_filter import ALLOWED, WRITE_FLAGS, SeccompMode
+from modulardata.sandbox.sandbox import Sandbox
+from modulardata.sandbox.syscall_filter import ALLOWED, WRITE_FLAGS, SeccompMode
 
 ROOT = Path(__file__).resolve().parent.parent
 EXTRA = [
@@ -66,7 +66,7 @@ def run_workload(attacks: bool) -> None:
     if attacks:
         run_attacks(Sandbox(pool_size=2, seccomp=SeccompMode.LOG))
         return
-    benign = load("services/executor/tests/test_benign.py")
+    benign = load("libs/sandbox/tests/test_benign.py")
     sandbox_overhead = load("bench/sandbox_overhead.py")
     sandbox = Sandbox(pool_size=2, seccomp=SeccompMode.LOG)
     sandbox.start()
@@ -84,7 +84,7 @@ def run_workload(attacks: bool) -> None:
 
 def run_attacks(sandbox: Sandbox) -> None:
     """Send the whole attack corpus straight to the workers, past the static policy."""
-    from modulardata.executor.transfer import frame_to_ipc
+    from modulardata.sandbox.transfer import frame_to_ipc
 
     # The corpus imports its canaries from the tests' conftest, so it loads as their package.
     package = ModuleType("executor_tests")

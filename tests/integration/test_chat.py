@@ -155,6 +155,18 @@ def test_an_unclear_message_gets_a_question_and_no_version(chat: Chat) -> None:
     assert assistant["role"] == "assistant" and assistant["text"] == asked["question"]
 
 
+def test_a_quoted_column_the_table_lacks_gets_a_readable_question_and_the_session_goes_on(
+    chat: Chat,
+) -> None:
+    asked = chat.say('drop rows where "loyalty_tier" is missing')
+    assert asked["status"] == "needs_input", asked
+    assert asked["question"].startswith("I couldn't find a column called 'loyalty_tier'.")
+    assert chat.history()["messages"][-1]["text"] == asked["question"]
+    done = chat.say('sort by "email"')
+    assert done["status"] == "succeeded", done
+    assert done["result"]["plan"]["operations"][0]["columns"] == ["email"]
+
+
 def test_the_answer_to_a_question_completes_the_message_asked_about(client: httpx.Client) -> None:
     session = new_session(client)
     data = b"name,signup_date,last_order_date\nAnn,2024-01-02,2024-03-04\nBob,2024-02-03,\n"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from modulardata.agents.adapters.profiler import profile_summary
-from modulardata.agents.adapters.sandbox import sandbox_dry_run
+from modulardata.agents.adapters.sandbox import SandboxDryRun
 from modulardata.agents.adapters.versions import read_head_rows
 from modulardata.agents.evaluation.session import load_customers
 from modulardata.storage import LocalStorage
@@ -29,13 +29,13 @@ def test_the_profile_summary_fits_its_budget_and_masks_emails() -> None:
     assert len(text) < 400 * 6
 
 
-def test_the_sandbox_runs_a_good_snippet_on_the_sample() -> None:
-    result = sandbox_dry_run('df = df.dropna(subset=["age"])', load_customers())
+def test_the_sandbox_runs_a_good_snippet_on_the_sample(dry_run: SandboxDryRun) -> None:
+    result = dry_run('df = df.dropna(subset=["age"])', load_customers())
     assert result.ok and result.frame is not None
     assert len(result.frame) == 18
 
 
-def test_the_sandbox_refuses_a_snippet_that_breaks_its_policy() -> None:
-    result = sandbox_dry_run("import os\ndf = df", load_customers())
+def test_the_sandbox_refuses_a_snippet_that_breaks_its_policy(dry_run: SandboxDryRun) -> None:
+    result = dry_run("import os\ndf = df", load_customers())
     assert not result.ok and result.error
     assert result.frame is None

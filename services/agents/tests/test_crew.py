@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from modulardata.agents.adapters.profiler import profile_summary
-from modulardata.agents.adapters.sandbox import sandbox_dry_run
+from modulardata.agents.adapters.sandbox import SandboxDryRun
 from modulardata.agents.crew import CrewPlanner
 from modulardata.agents.exceptions import CrewFailed
 from modulardata.agents.ports import DryRun
@@ -113,9 +113,9 @@ def test_the_crew_gives_up_after_the_retry_limit() -> None:
     assert llm.seen_by("Tester") == []
 
 
-def test_the_real_sandbox_and_profile_feed_the_crew() -> None:
+def test_the_real_sandbox_and_profile_feed_the_crew(dry_run: SandboxDryRun) -> None:
     llm = script("import os\ndf = df", GOOD)
-    planned = CrewPlanner(llm, sandbox_dry_run, profile_summary).plan("double the score", SAMPLE)
+    planned = CrewPlanner(llm, dry_run, profile_summary).plan("double the score", SAMPLE)
 
     assert "score (" in llm.seen_by("Data cleaning strategist")[0]
     retry = llm.seen_by("Pandas engineer")[1]

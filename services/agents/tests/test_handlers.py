@@ -28,6 +28,7 @@ from modulardata.contracts.events import (
     TransformationPlanned,
 )
 from modulardata.messaging.bus import Bus
+from modulardata.sandbox.sandbox import Sandbox
 from modulardata.storage import LocalStorage
 from services.agents.tests.scripted_llm import ScriptedLLM
 from services.agents.tests.test_crew import GOOD, PlainExec, answer, summary
@@ -200,13 +201,16 @@ async def test_a_crew_that_cannot_make_working_code_asks_back(tmp_path: Path) ->
     assert question.reason == "failed" and "KeyError" in question.question
 
 
-def test_without_a_model_only_the_rules_answer(tmp_path: Path) -> None:
-    assert build_planner(AgentsSettings(storage_url=tmp_path.as_uri(), llm=None)).crew is None
+def test_without_a_model_only_the_rules_answer(tmp_path: Path, sandbox: Sandbox) -> None:
+    settings = AgentsSettings(storage_url=tmp_path.as_uri(), llm=None)
+    assert build_planner(settings, sandbox).crew is None
 
 
-def test_a_configured_model_puts_the_crew_behind_the_rules(tmp_path: Path) -> None:
+def test_a_configured_model_puts_the_crew_behind_the_rules(
+    tmp_path: Path, sandbox: Sandbox
+) -> None:
     settings = AgentsSettings(storage_url=tmp_path.as_uri(), llm="ollama/llama3.1")
-    assert isinstance(build_planner(settings).crew, CrewPlanner)
+    assert isinstance(build_planner(settings, sandbox).crew, CrewPlanner)
 
 
 def test_create_app_serves_the_agents_broker(tmp_path: Path) -> None:

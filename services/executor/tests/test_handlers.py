@@ -23,9 +23,9 @@ from modulardata.contracts.events import (
 )
 from modulardata.executor.config import ExecutorSettings
 from modulardata.executor.main import create_app, create_broker
-from modulardata.executor.sandbox import Sandbox
 from modulardata.executor.versions import transformation_node_id, version_key
 from modulardata.messaging.bus import Bus
+from modulardata.sandbox.sandbox import Sandbox
 from modulardata.storage import LocalStorage, sha256_file
 
 
@@ -134,6 +134,8 @@ async def test_a_redelivered_command_makes_the_same_node_and_messages(
         ("x = 1\ndf['b'] = df['missing']", "line 2: KeyError"),
         ("while True:\n    pass", "took longer than 2 s"),
         ("df = 3", "must leave a DataFrame"),
+        ("df['a\\x00'] = 1", "('a\\\\x00') cannot be stored, name: Value error, text contains"),
+        ("df.columns = ['x' * 300]", "cannot be stored, name: String should have at most 200"),
     ],
 )
 async def test_a_failing_snippet_is_reported_not_raised(

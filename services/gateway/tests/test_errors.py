@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,7 +60,7 @@ def error_of(response: httpx.Response, status: int) -> dict[str, Any]:
     assert response.headers["content-type"] == "application/json"
     body = response.json()
     assert set(body) == {"error"}
-    assert set(body["error"]) == {"code", "message"}
+    assert {"code", "message"} <= set(body["error"]) <= {"code", "message", "field"}
     assert body["error"]["message"]
     assert "Traceback" not in response.text
     error: dict[str, Any] = body["error"]
@@ -111,6 +112,56 @@ async def test_a_database_outage_is_a_503(client: httpx.AsyncClient) -> None:
 async def test_an_invalid_body_is_a_422(client: httpx.AsyncClient, body: Any) -> None:
     error = error_of(await client.post("/v1/sessions", json=body), 422)
     assert error["code"] == "validation_error"
+
+
+@pytest.mark.usefixtures("signed_in")
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"name": "a\\u0000b"}',
+        b'{"name": "lone \\ud800 surrogate"}',
+        b'{"name": "' + b"x" * 1_000_000 + b'"}',
+    ],
+    ids=["nul", "lone_surrogate", "one_megabyte"],
+)
+async def test_a_name_no_store_takes_is_a_422_naming_the_field(
+    client: httpx.AsyncClient, raw: bytes
+) -> None:
+    response = await client.post(
+        "/v1/sessions", content=raw, headers={"Content-Type": "application/json"}
+    )
+    error = error_of(response, 422)
+    assert (error["code"], error["field"]) == ("validation_error", "body.name")
+
+
+@pytest.mark.usefixtures("signed_in")
+@pytest.mark.parametrize("text", ["drop \x00 rows", "\udfff", "x" * 4001, "   "])
+async def test_a_chat_message_no_store_takes_is_a_422(client: httpx.AsyncClient, text: str) -> None:
+    # json.dumps escapes a lone surrogate as JSON allows ("\\udfff"); httpx's json= cannot.
+    response = await client.post(
+        f"/v1/sessions/{uuid4()}/messages",
+        content=json.dumps({"message": text}),
+        headers={"Content-Type": "application/json"},
+    )
+    assert error_of(response, 422)["field"] == "body.message"
+
+
+@pytest.mark.usefixtures("signed_in")
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/v1/sessions?offset=1099511627776", "query.offset"),
+        ("/v1/sessions?offset=-1", "query.offset"),
+        ("/v1/sessions?limit=0", "query.limit"),
+        ("/v1/sessions?limit=201", "query.limit"),
+        (f"/v1/sessions/{uuid4()}/nodes/{uuid4()}/rows?offset=2147483648", "query.offset"),
+        (f"/v1/sessions/{uuid4()}/nodes/{uuid4()}/rows?limit=1001", "query.limit"),
+    ],
+)
+async def test_a_page_out_of_range_is_a_422(
+    client: httpx.AsyncClient, path: str, field: str
+) -> None:
+    assert error_of(await client.get(path), 422)["field"] == field
 
 
 @pytest.mark.usefixtures("signed_in")

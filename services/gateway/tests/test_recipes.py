@@ -26,8 +26,6 @@ from pydantic import ValidationError
 from modulardata.contracts.limits import DatasetLimits
 from modulardata.contracts.operations import Plan
 from modulardata.contracts.profile import Profile
-from modulardata.executor.guards import compile_snippet, snippet_globals
-from modulardata.executor.transfer import ResultLimits, frame_to_ipc, ipc_to_frame
 from modulardata.executor.versions import version_table
 from modulardata.gateway.recipes import (
     Recipe,
@@ -36,6 +34,8 @@ from modulardata.gateway.recipes import (
     render_python,
 )
 from modulardata.profiler.pipeline import convert_upload
+from modulardata.sandbox.guards import compile_snippet, snippet_globals
+from modulardata.sandbox.transfer import ResultLimits, frame_to_ipc, ipc_to_frame
 
 CUSTOMERS = Path(__file__).parents[3] / "examples" / "customers.csv"
 Requests = list[tuple[str | None, list[dict[str, Any]]]]

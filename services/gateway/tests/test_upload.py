@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from modulardata.contracts.limits import DatasetLimits, LimitExceeded
+from modulardata.contracts.text import FILE_NAME_CHARS
 from modulardata.gateway.exceptions import (
     BadUpload,
     MissingFilePart,
@@ -20,6 +21,7 @@ from modulardata.gateway.upload import (
     FilePartReader,
     check_declared_length,
     receive_upload,
+    safe_filename,
 )
 from modulardata.storage import LocalStorage
 from tests.support.bombs import gzip_bomb, wide_csv, xlsx_bomb
@@ -112,11 +114,19 @@ def test_garbage_is_refused() -> None:
         ("../../etc/passwd", "passwd"),
         ("données.csv", "données.csv"),
         ("", "upload"),
+        ("a\x00b.csv", "ab.csv"),
+        ("\x00", "upload"),
+        ("..", "upload"),
+        ("tab\there\x1b[31m.csv", "tabhere[31m.csv"),
+        ("invoice\u202efdp.csv", "invoicefdp.csv"),
+        ("  two   spaces .csv ", "two spaces .csv"),
+        ("x" * 300 + ".csv.gz", "x" * (FILE_NAME_CHARS - 7) + ".csv.gz"),
     ],
 )
-def test_file_names_are_reduced_to_their_last_segment(sent: str, kept: str) -> None:
+def test_file_names_are_reduced_to_a_safe_base_name(sent: str, kept: str) -> None:
     body = multipart(("file", sent, b"a\n1\n"))
     assert read_file_part([body])[1] == kept
+    assert safe_filename(sent.encode()) == kept
 
 
 async def test_an_upload_is_stored_with_its_size_and_hash(

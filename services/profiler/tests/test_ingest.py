@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from modulardata.contracts.limits import DatasetLimits, LimitExceeded
+from modulardata.contracts.limits import COLUMN_NAME_CHARS, DatasetLimits, LimitExceeded
+from modulardata.contracts.values import ColumnSchema
 from modulardata.profiler.exceptions import IngestionError
 from modulardata.profiler.ingest import Ingested, read_upload
 
@@ -134,3 +136,26 @@ def test_a_row_longer_than_a_block_is_refused_with_a_reason(tmp_path: Path) -> N
         _ingest(tmp_path, data, block_size=TINY_BLOCK)
     assert refused.value.code == "unreadable"
     assert "longer than" in refused.value.reason
+
+
+@pytest.mark.parametrize("filename", ["upload.json", "upload.csv"])
+def test_a_header_name_no_service_could_carry_is_kept_under_a_storable_name(
+    tmp_path: Path, filename: str
+) -> None:
+    long = "q" * (COLUMN_NAME_CHARS + 50)
+    if filename.endswith(".json"):
+        data = json.dumps([{"a\x00b": 1, long: 2, long + "!": 3}]).encode()
+    else:  # a NUL byte makes a CSV binary (refused as such): only the long names apply
+        data = f"ab,{long},{long}!\n1,2,3\n".encode()
+    source = tmp_path / filename
+    source.write_bytes(data)
+    ingested = read_upload(source, filename=filename, workdir=tmp_path, limits=DatasetLimits())
+    names = ingested.table.column_names
+    for name in names:
+        ColumnSchema(name=name, dtype="int64")  # what the events carry
+    cut = long[: COLUMN_NAME_CHARS - 1] + "…"
+    assert names[1:] == [cut, cut[: COLUMN_NAME_CHARS - 2] + "_2"]
+    renamed = {(r.position, r.name) for r in ingested.source.renamed_columns}
+    assert {(2, cut), (3, names[2])} <= renamed
+    if filename.endswith(".json"):
+        assert names[0] == "a\\x00b" and (1, "a\\x00b") in renamed

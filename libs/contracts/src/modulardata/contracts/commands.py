@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from modulardata.contracts.base import Message, register
 from modulardata.contracts.operations import Plan
+from modulardata.contracts.text import ChatText, Code, FileName, Label, Name, Prose, Report, Uri
 
 
 @register
@@ -18,8 +19,8 @@ class CreateSession(Message):
     TYPE = "CreateSession"
 
     session_id: UUID = Field(description="Id chosen by the gateway for the new session.")
-    owner: str = Field(description="Id of the API key that owns the session.")
-    name: str | None = Field(default=None, max_length=200, description="Optional display name.")
+    owner: Label = Field(description="Id of the API key that owns the session.")
+    name: Name | None = Field(default=None, description="Optional display name.")
 
 
 @register
@@ -29,10 +30,10 @@ class IngestDataset(Message):
     TYPE = "IngestDataset"
 
     session_id: UUID = Field(description="Session the dataset belongs to.")
-    upload_uri: str = Field(description="Storage URI of the raw uploaded bytes.")
-    filename: str = Field(description="File name the client gave.")
+    upload_uri: Uri = Field(description="Storage URI of the raw uploaded bytes.")
+    filename: FileName = Field(description="File name the client gave.")
     byte_size: int = Field(ge=0, description="Size of the raw upload in bytes.")
-    content_hash: str = Field(description="sha256 hex digest of the raw upload.")
+    content_hash: Label = Field(description="sha256 hex digest of the raw upload.")
 
 
 @register
@@ -46,10 +47,8 @@ class ExecuteTransformation(Message):
 
     session_id: UUID = Field(description="Session the versions belong to.")
     parent_node_id: UUID = Field(description="Node whose data the snippet transforms.")
-    parent_storage_uri: str = Field(description="Storage URI of the parent's Parquet data.")
-    code: str = Field(
-        max_length=20_000, description="The pandas snippet; it reads and leaves its result in df."
-    )
+    parent_storage_uri: Uri = Field(description="Storage URI of the parent's Parquet data.")
+    code: Code = Field(description="The pandas snippet; it reads and leaves its result in df.")
     chat_message_id: UUID | None = Field(
         default=None, description="Chat message the snippet answers, if any."
     )
@@ -61,7 +60,7 @@ class ChatTurn(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     role: Literal["user", "assistant"] = Field(description="Who said it.")
-    text: str = Field(description="What was said.")
+    text: Report = Field(description="What was said.")
     plan: Plan | None = Field(
         default=None, description="For an assistant turn: the plan it answered with, if any."
     )
@@ -78,13 +77,13 @@ class ChatRequested(Message):
 
     session_id: UUID = Field(description="The session.")
     chat_message_id: UUID = Field(description="Id of the user's chat message.")
-    text: str = Field(min_length=1, max_length=4000, description="What the user wrote.")
+    text: ChatText = Field(description="What the user wrote.")
     head_node_id: UUID = Field(description="The session's head: the version a change applies to.")
-    head_storage_uri: str = Field(description="Storage URI of the head's Parquet data.")
+    head_storage_uri: Uri = Field(description="Storage URI of the head's Parquet data.")
     head_parent_node_id: UUID | None = Field(
         default=None, description="The head's parent, which a plan replacing the last change uses."
     )
-    head_parent_storage_uri: str | None = Field(
+    head_parent_storage_uri: Uri | None = Field(
         default=None, description="Storage URI of the head's parent's Parquet data."
     )
     recent_messages: tuple[ChatTurn, ...] = Field(
@@ -103,7 +102,7 @@ class SendChatMessage(Message):
 
     session_id: UUID = Field(description="The session.")
     chat_message_id: UUID = Field(description="Id the gateway gave the message.")
-    text: str = Field(min_length=1, max_length=4000, description="What the user wrote.")
+    text: ChatText = Field(description="What the user wrote.")
 
 
 @register
@@ -128,7 +127,7 @@ class ReplayRecipe(Message):
 
     session_id: UUID = Field(description="The session.")
     plan: Plan = Field(description="Every step of the recipe, in order.")
-    description: str = Field(max_length=2000, description="One line saying what is replayed.")
+    description: Prose = Field(description="One line saying what is replayed.")
 
 
 @register
@@ -140,7 +139,7 @@ class ExpireTask(Message):
 
     session_id: UUID = Field(description="The task's session.")
     task_id: UUID = Field(description="The task.")
-    stage: str = Field(description="The last stage it reached.")
+    stage: Label = Field(description="The last stage it reached.")
     silent_since: AwareDatetime = Field(description="When it was last heard of (UTC).")
     waited_s: float = Field(ge=0, description="How long it has been silent, in seconds.")
 
@@ -157,7 +156,7 @@ class DeleteSession(Message):
     TYPE = "DeleteSession"
 
     session_id: UUID = Field(description="The session.")
-    owner: str | None = Field(
+    owner: Label | None = Field(
         default=None,
         description="Id of the API key asking (it must own the session); none for retention.",
     )

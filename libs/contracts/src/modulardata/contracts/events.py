@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, Field
 from modulardata.contracts.base import Message, register
 from modulardata.contracts.commands import ChatTurn, DeletionReason
 from modulardata.contracts.operations import Plan
+from modulardata.contracts.text import ChatText, Code, FileName, Label, Name, Prose, Report, Uri
 from modulardata.contracts.values import ChangeSummary, ColumnSchema
 
 IngestionErrorCode = Literal[
@@ -37,8 +38,8 @@ class SessionCreated(Message):
     TYPE = "SessionCreated"
 
     session_id: UUID = Field(description="The new session.")
-    owner: str = Field(description="Id of the API key that owns it.")
-    name: str | None = Field(default=None, description="Optional display name.")
+    owner: Label = Field(description="Id of the API key that owns it.")
+    name: Name | None = Field(default=None, description="Optional display name.")
 
 
 @register
@@ -49,7 +50,7 @@ class TaskProgressed(Message):
 
     task_id: UUID = Field(description="The task.")
     session_id: UUID = Field(description="Its session.")
-    stage: str = Field(description="Stage name, e.g. 'ingesting', 'committing'.")
+    stage: Label = Field(description="Stage name, e.g. 'ingesting', 'committing'.")
 
 
 @register
@@ -60,10 +61,10 @@ class DatasetIngested(Message):
 
     session_id: UUID = Field(description="Session of the upload.")
     node_id: UUID = Field(description="Id of the version node to commit.")
-    filename: str = Field(description="File name the client gave.")
-    upload_uri: str = Field(description="Storage URI of the raw upload.")
-    storage_uri: str = Field(description="Storage URI of the canonical Parquet version.")
-    content_hash: str = Field(description="sha256 hex digest of the Parquet file.")
+    filename: FileName = Field(description="File name the client gave.")
+    upload_uri: Uri = Field(description="Storage URI of the raw upload.")
+    storage_uri: Uri = Field(description="Storage URI of the canonical Parquet version.")
+    content_hash: Label = Field(description="sha256 hex digest of the Parquet file.")
     row_count: int = Field(ge=0, description="Rows in the version.")
     column_count: int = Field(ge=0, description="Columns in the version.")
     columns: tuple[ColumnSchema, ...] = Field(description="Column names and types.")
@@ -76,9 +77,9 @@ class IngestionFailed(Message):
     TYPE = "IngestionFailed"
 
     session_id: UUID = Field(description="Session of the upload.")
-    filename: str = Field(description="File name the client gave.")
+    filename: FileName = Field(description="File name the client gave.")
     code: IngestionErrorCode = Field(description="Machine-readable reason.")
-    reason: str = Field(description="What is wrong, in plain words (with the line, if any).")
+    reason: Report = Field(description="What is wrong, in plain words (with the line, if any).")
 
 
 @register
@@ -89,7 +90,7 @@ class DatasetProfiled(Message):
 
     session_id: UUID = Field(description="The session.")
     node_id: UUID = Field(description="The version profiled.")
-    profile_uri: str = Field(description="Storage URI of the profile JSON.")
+    profile_uri: Uri = Field(description="Storage URI of the profile JSON.")
     row_count: int = Field(ge=0, description="Rows in the version.")
     column_count: int = Field(ge=0, description="Columns in the version.")
     finding_count: int = Field(ge=0, description="Problems the profile found.")
@@ -103,8 +104,8 @@ class DatasetUploaded(Message):
 
     session_id: UUID = Field(description="The session.")
     node_id: UUID = Field(description="The node made from the upload.")
-    filename: str = Field(description="File name the client gave.")
-    upload_uri: str = Field(description="Storage URI of the raw upload.")
+    filename: FileName = Field(description="File name the client gave.")
+    upload_uri: Uri = Field(description="Storage URI of the raw upload.")
 
 
 @register
@@ -116,19 +117,19 @@ class VersionCommitted(Message):
     session_id: UUID = Field(description="The session.")
     node_id: UUID = Field(description="The new node.")
     parent_id: UUID | None = Field(description="Node it was derived from; None for an upload.")
-    storage_uri: str = Field(description="Storage URI of the version's Parquet data.")
-    content_hash: str = Field(description="sha256 hex digest of the Parquet file.")
+    storage_uri: Uri = Field(description="Storage URI of the version's Parquet data.")
+    content_hash: Label = Field(description="sha256 hex digest of the Parquet file.")
     row_count: int = Field(ge=0, description="Rows in the version.")
     column_count: int = Field(ge=0, description="Columns in the version.")
     columns: tuple[ColumnSchema, ...] = Field(description="Column names and types.")
     created_by_message_id: UUID | None = Field(
         default=None, description="Chat message that produced it; None for an upload."
     )
-    description: str = Field(description="One line saying how the version was made.")
+    description: Report = Field(description="One line saying how the version was made.")
     plan: Plan | None = Field(
         default=None, description="The operations that made it from its parent; None for uploads."
     )
-    profile_uri: str | None = Field(
+    profile_uri: Uri | None = Field(
         default=None, description="Storage URI of its profile, when profiled before the commit."
     )
     task_id: UUID | None = Field(default=None, description="The task that made it.")
@@ -154,7 +155,7 @@ class ChatMessageRecorded(Message):
     session_id: UUID = Field(description="The session.")
     chat_message_id: UUID = Field(description="Id of the chat message.")
     role: Literal["user", "assistant"] = Field(description="Who said it.")
-    text: str = Field(description="What was said.")
+    text: Report = Field(description="What was said.")
     node_id: UUID | None = Field(default=None, description="Node the message led to, if any.")
     task_id: UUID | None = Field(default=None, description="The task the message belongs to.")
 
@@ -183,8 +184,8 @@ class TaskFailed(Message):
 
     task_id: UUID = Field(description="The task.")
     session_id: UUID = Field(description="Its session.")
-    code: str = Field(description="Machine-readable reason.")
-    error: str = Field(description="What went wrong, in plain words.")
+    code: Label = Field(description="Machine-readable reason.")
+    error: Report = Field(description="What went wrong, in plain words.")
 
 
 @register
@@ -196,12 +197,12 @@ class TransformationExecuted(Message):
     session_id: UUID = Field(description="The session.")
     parent_node_id: UUID = Field(description="Node the snippet transformed.")
     node_id: UUID = Field(description="Id of the new version node to commit.")
-    storage_uri: str = Field(description="Storage URI of the new Parquet version.")
-    content_hash: str = Field(description="sha256 hex digest of the Parquet file.")
+    storage_uri: Uri = Field(description="Storage URI of the new Parquet version.")
+    content_hash: Label = Field(description="sha256 hex digest of the Parquet file.")
     row_count: int = Field(ge=0, description="Rows in the version.")
     column_count: int = Field(ge=0, description="Columns in the version.")
     columns: tuple[ColumnSchema, ...] = Field(description="Column names and types.")
-    code: str = Field(description="The snippet that made the version.")
+    code: Code = Field(description="The snippet that made the version.")
     chat_message_id: UUID | None = Field(
         default=None, description="Chat message the snippet answered, if any."
     )
@@ -215,8 +216,8 @@ class TransformationFailed(Message):
 
     session_id: UUID = Field(description="The session.")
     parent_node_id: UUID = Field(description="Node the snippet was to transform.")
-    code: str = Field(description="The snippet.")
-    error: str = Field(
+    code: Code = Field(description="The snippet.")
+    error: Report = Field(
         description="Why, in plain words: the rule broken, or the error and its line."
     )
     chat_message_id: UUID | None = Field(
@@ -238,8 +239,8 @@ class TransformationPlanned(Message):
         description="Apply to the head's parent: the plan replaces the last change ('instead').",
     )
     plan: Plan = Field(description="The typed operations, in order.")
-    code: str = Field(description="The pandas snippet the executor runs (the compiled plan).")
-    explanation: str = Field(description="What the plan does, in plain words for the user.")
+    code: Code = Field(description="The pandas snippet the executor runs (the compiled plan).")
+    explanation: Report = Field(description="What the plan does, in plain words for the user.")
     planner: Literal["rules", "crew"] = Field(
         description="Who planned it: the offline rule planner or the LLM crew."
     )
@@ -265,7 +266,7 @@ class ClarificationRequested(Message):
 
     session_id: UUID = Field(description="The session.")
     chat_message_id: UUID = Field(description="The chat message answered.")
-    question: str = Field(description="The question (or what went wrong), for the user.")
+    question: Report = Field(description="The question (or what went wrong), for the user.")
     reason: Literal["ambiguous", "not_understood", "failed"] = Field(
         description="Why: several readings, no reading, or no working code could be made."
     )
@@ -297,10 +298,10 @@ class TaskQueued(Message):
     session_id: UUID = Field(description="Its session.")
     kind: TaskKind = Field(description="What the task does.")
     chat_message_id: UUID | None = Field(default=None, description="For chat: the message.")
-    text: str | None = Field(default=None, description="For chat: what the user wrote.")
+    text: ChatText | None = Field(default=None, description="For chat: what the user wrote.")
     node_id: UUID | None = Field(default=None, description="For a head move: the target node.")
     plan: Plan | None = Field(default=None, description="For a replay: the operations.")
-    description: str | None = Field(default=None, description="For a replay: what it is.")
+    description: Prose | None = Field(default=None, description="For a replay: what it is.")
 
 
 @register
@@ -313,18 +314,18 @@ class TaskStarted(Message):
     session_id: UUID = Field(description="Its session.")
     kind: TaskKind = Field(description="What the task does.")
     head_node_id: UUID = Field(description="The head when it started.")
-    head_storage_uri: str = Field(description="Storage URI of the head's data.")
+    head_storage_uri: Uri = Field(description="Storage URI of the head's data.")
     head_parent_node_id: UUID | None = Field(default=None, description="The head's parent.")
-    head_parent_storage_uri: str | None = Field(
+    head_parent_storage_uri: Uri | None = Field(
         default=None, description="Storage URI of the head's parent's data."
     )
     chat_message_id: UUID | None = Field(default=None, description="For chat: the message.")
-    text: str | None = Field(default=None, description="For chat: what the user wrote.")
+    text: ChatText | None = Field(default=None, description="For chat: what the user wrote.")
     recent_messages: tuple[ChatTurn, ...] = Field(
         default=(), description="For chat: the conversation before the message, oldest first."
     )
     plan: Plan | None = Field(default=None, description="For a replay: the operations.")
-    description: str | None = Field(default=None, description="For a replay: what it is.")
+    description: Prose | None = Field(default=None, description="For a replay: what it is.")
     started_at: AwareDatetime = Field(
         default_factory=lambda: datetime.now(UTC), description="When it started (UTC)."
     )
@@ -338,7 +339,7 @@ class TaskNeedsInput(Message):
 
     task_id: UUID = Field(description="The task.")
     session_id: UUID = Field(description="Its session.")
-    question: str = Field(description="What the user is asked.")
+    question: Report = Field(description="What the user is asked.")
     reason: Literal["ambiguous", "not_understood", "failed"] = Field(
         description="Several readings, no reading, or no working code could be made."
     )
@@ -364,4 +365,4 @@ class EventShredded(Message):
     TYPE = "EventShredded"
 
     session_id: UUID = Field(description="The deleted session the event belonged to.")
-    shredded_type: str = Field(description="The type the event had.")
+    shredded_type: Label = Field(description="The type the event had.")

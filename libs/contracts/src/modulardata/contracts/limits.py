@@ -37,6 +37,11 @@ _UNITS: dict[LimitName, str] = {
 }
 ENV_PREFIX = "MODULARDATA_LIMIT_"
 
+COLUMN_NAME_CHARS = 200
+"""Longest column name. A version's column list travels in one message (and one row of the
+read models): at the default 1,000 columns, names of 200 characters, even of 4 UTF-8 bytes
+each, keep it under Kafka's 1 MiB. Longer names are cut when a file is read."""
+
 
 class LimitExceeded(Exception):
     """Input over a limit; `code` is machine-readable, `message` names the limit and its value."""

@@ -196,7 +196,7 @@ class Finding(_Part):
 
 
 class RenamedColumn(_Part):
-    """A header name that was blank or repeated and got a unique name."""
+    """A header name that was blank, repeated, too long or unstorable, and got a new name."""
 
     position: int = Field(ge=1, description="Column position, from 1.")
     original: str = Field(description="The name in the file.")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from modulardata.contracts.text import ColumnName, Label
+
 
 class ColumnSchema(BaseModel):
     """One column of a stored dataset version."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: str = Field(description="Column name as stored.")
-    dtype: str = Field(description="Arrow type of the column, e.g. 'int64', 'string'.")
+    name: ColumnName = Field(description="Column name as stored.")
+    dtype: Label = Field(description="Arrow type of the column, e.g. 'int64', 'string'.")
 
 
 class RetypedColumn(BaseModel):
@@ -19,9 +21,9 @@ class RetypedColumn(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: str = Field(description="Column name.")
-    before: str = Field(description="Arrow type before.")
-    after: str = Field(description="Arrow type after.")
+    name: ColumnName = Field(description="Column name.")
+    before: Label = Field(description="Arrow type before.")
+    after: Label = Field(description="Arrow type after.")
 
 
 class ChangeSummary(BaseModel):
@@ -31,8 +33,12 @@ class ChangeSummary(BaseModel):
 
     rows_before: int = Field(ge=0, description="Rows of the version transformed.")
     rows_after: int = Field(ge=0, description="Rows of the new version.")
-    columns_added: tuple[str, ...] = Field(default=(), description="Columns only the new has.")
-    columns_removed: tuple[str, ...] = Field(default=(), description="Columns only the old had.")
+    columns_added: tuple[ColumnName, ...] = Field(
+        default=(), description="Columns only the new has."
+    )
+    columns_removed: tuple[ColumnName, ...] = Field(
+        default=(), description="Columns only the old had."
+    )
     columns_retyped: tuple[RetypedColumn, ...] = Field(
         default=(), description="Columns kept under a new type."
     )

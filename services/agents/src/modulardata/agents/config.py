@@ -83,6 +83,9 @@ class AgentsSettings(KafkaSettings, StorageSettings):
     max_retries: int = Field(
         default=2, ge=0, le=10, description="Times the Engineer may rewrite a failing snippet."
     )
+    dry_run_workers: int = Field(
+        default=1, ge=1, le=16, description="Sandbox workers for the Tester's dry runs."
+    )
     sample_rows: int = Field(
         default=200, ge=1, description="Head rows read for column info and the Tester's dry run."
     )

@@ -1,6 +1,9 @@
-"""Composition root: settings to storage, Kafka bus, planners and handler, as one FastStream app."""
+"""Composition root: settings to storage, Kafka bus, sandbox, planners and handler, as one
+FastStream app."""
 
 from __future__ import annotations
+
+import asyncio
 
 from faststream import FastStream
 from faststream.kafka import KafkaBroker
@@ -13,23 +16,25 @@ from modulardata.agents.rules import RulePlanner
 from modulardata.contracts import topics
 from modulardata.messaging.bus import Bus, make_broker
 from modulardata.messaging.service import run_service, service_app
+from modulardata.sandbox.sandbox import Sandbox
 
 GROUP_ID = "modulardata-agents"
 
 
-def build_planner(settings: AgentsSettings) -> ChatPlanner:
-    """The rule planner, with the crew behind it when a model is configured."""
+def build_planner(settings: AgentsSettings, sandbox: Sandbox) -> ChatPlanner:
+    """The rule planner, with the crew behind it when a model is configured (its Tester dry-runs
+    snippets in `sandbox`)."""
     crew: CodePlanner | None = None
     model = settings.model()
     if model:
         # Imported only with a model: crewai is large and slow to import.
         from modulardata.agents.adapters.profiler import profile_summary
-        from modulardata.agents.adapters.sandbox import sandbox_dry_run
+        from modulardata.agents.adapters.sandbox import SandboxDryRun
         from modulardata.agents.crew import CrewPlanner, build_llm
 
         crew = CrewPlanner(
             build_llm(model[0], base_url=model[1]),
-            sandbox_dry_run,
+            SandboxDryRun(sandbox),
             profile_summary,
             max_retries=settings.max_retries,
             profile_tokens=settings.profile_tokens,
@@ -37,14 +42,14 @@ def build_planner(settings: AgentsSettings) -> ChatPlanner:
     return ChatPlanner(RulePlanner(), crew)
 
 
-def create_broker(settings: AgentsSettings, planner: ChatPlanner | None = None) -> KafkaBroker:
+def create_broker(settings: AgentsSettings, planner: ChatPlanner) -> KafkaBroker:
     """A broker with the agents' handler subscribed."""
     broker = make_broker(settings, client_id=GROUP_ID)
     bus = Bus(broker, settings)
     handler = chat_handler(
         bus,
         settings.open_storage(),
-        planner or build_planner(settings),
+        planner,
         sample_rows=settings.sample_rows,
         recent=settings.recent_messages,
     )
@@ -53,9 +58,17 @@ def create_broker(settings: AgentsSettings, planner: ChatPlanner | None = None) 
 
 
 def create_app(settings: AgentsSettings | None = None) -> FastStream:
-    """The agents service; its topics are created on startup if missing."""
+    """The agents service; its topics are created on startup if missing. The sandbox starts its
+    workers on the first dry run, so without a model it costs nothing."""
     resolved = settings or AgentsSettings()
-    return service_app(create_broker(resolved), resolved)
+    sandbox = Sandbox(pool_size=resolved.dry_run_workers)
+    app = service_app(create_broker(resolved, build_planner(resolved, sandbox)), resolved)
+
+    @app.after_shutdown
+    async def stop_sandbox() -> None:
+        await asyncio.to_thread(sandbox.close)
+
+    return app
 
 
 def main() -> None:

@@ -7,9 +7,9 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from modulardata.contracts.limits import DatasetLimits
-from modulardata.executor.syscall_filter import SeccompMode
-from modulardata.executor.transfer import ResultLimits
 from modulardata.messaging.settings import KafkaSettings
+from modulardata.sandbox.syscall_filter import SeccompMode
+from modulardata.sandbox.transfer import ResultLimits
 from modulardata.storage.settings import StorageSettings
 
 

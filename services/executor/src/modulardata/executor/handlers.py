@@ -11,11 +11,11 @@ from modulardata.contracts.commands import ExecuteTransformation
 from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.events import TaskProgressed, TransformationFailed
 from modulardata.executor.config import ExecutorSettings
-from modulardata.executor.exceptions import SandboxUnavailable
-from modulardata.executor.sandbox import Sandbox
 from modulardata.executor.versions import execute_transformation, transformation_node_id
 from modulardata.messaging.bus import Bus, Handler
 from modulardata.messaging.failures import FailureClassifier
+from modulardata.sandbox.exceptions import SandboxUnavailable
+from modulardata.sandbox.sandbox import Sandbox
 from modulardata.storage import InvalidStorageUri, ObjectNotFound, ObjectStorage, StorageError
 
 log = logging.getLogger(__name__)

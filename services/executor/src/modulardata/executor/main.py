@@ -10,9 +10,9 @@ from faststream.kafka import KafkaBroker
 from modulardata.contracts import topics
 from modulardata.executor.config import ExecutorSettings
 from modulardata.executor.handlers import FAILURES, execute_handler
-from modulardata.executor.sandbox import Sandbox
 from modulardata.messaging.bus import Bus, make_broker
 from modulardata.messaging.service import run_service, service_app
+from modulardata.sandbox.sandbox import Sandbox
 
 GROUP_ID = "modulardata-executor"
 

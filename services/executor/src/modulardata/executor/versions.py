@@ -10,12 +10,15 @@ from uuid import UUID, uuid5
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from pydantic import ValidationError
 
 from modulardata.contracts.commands import ExecuteTransformation
 from modulardata.contracts.events import TransformationExecuted, TransformationFailed
+from modulardata.contracts.text import escaped
 from modulardata.contracts.values import ColumnSchema
-from modulardata.executor.exceptions import ParentMissing, ResultRejected
-from modulardata.executor.sandbox import Sandbox
+from modulardata.executor.exceptions import ParentMissing
+from modulardata.sandbox.exceptions import ResultRejected
+from modulardata.sandbox.sandbox import Sandbox
 from modulardata.storage import InvalidStorageUri, ObjectNotFound, ObjectStorage, sha256_file
 
 
@@ -52,6 +55,7 @@ def execute_transformation(
         return _failed(command, result.error or "the snippet failed")
     try:
         table = version_table(result.df)
+        columns = version_columns(table)
     except ResultRejected as exc:
         return _failed(command, str(exc))
     with tempfile.TemporaryDirectory(prefix="executor-") as workdir:
@@ -59,7 +63,6 @@ def execute_transformation(
         pq.write_table(table, parquet, compression="zstd")
         content_hash = sha256_file(parquet)
         storage_uri = storage.put_file(version_key(command.session_id, node_id), parquet)
-    columns = tuple(ColumnSchema(name=field.name, dtype=str(field.type)) for field in table.schema)
     return TransformationExecuted(
         session_id=command.session_id,
         parent_node_id=command.parent_node_id,
@@ -91,6 +94,22 @@ def version_table(df: pd.DataFrame) -> pa.Table:
     flat = df.set_axis(labels, axis=1)
     table = pa.Table.from_pandas(flat, preserve_index=False)
     return table.replace_schema_metadata(None)
+
+
+def version_columns(table: pa.Table) -> tuple[ColumnSchema, ...]:
+    """The table's columns as the events carry them; `ResultRejected` for a name or a type no
+    event can hold (a NUL, a lone surrogate, or longer than the contracts allow)."""
+    columns: list[ColumnSchema] = []
+    for position, field in enumerate(table.schema, start=1):
+        try:
+            columns.append(ColumnSchema(name=field.name, dtype=str(field.type)))
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            raise ResultRejected(
+                f"column {position} of the result ({escaped(field.name, 80)!r}) cannot be "
+                f"stored, {problem['loc'][0]}: {problem['msg']}"
+            ) from None
+    return tuple(columns)
 
 
 def _load(storage: ObjectStorage, uri: str) -> pd.DataFrame:

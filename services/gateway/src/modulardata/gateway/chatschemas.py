@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from modulardata.contracts.text import ChatText
 from modulardata.gateway.queries import History
 from modulardata.versioning.readmodels import NodeView
 
@@ -17,9 +18,7 @@ class ChatMessageRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    message: str = Field(
-        min_length=1,
-        max_length=4000,
+    message: ChatText = Field(
         description="E.g. 'drop rows where age is missing', 'undo that', 'do the same for price'.",
     )
 

@@ -85,10 +85,12 @@ class GatewaySettings(KafkaSettings, StorageSettings):
         default=0.5, gt=0, description="How often the links to Kafka and PostgreSQL are probed."
     )
     link_probe_timeout_s: float = Field(
-        default=0.5,
+        default=3.0,
         gt=0,
-        description="A probe slower than this marks its link down: then every request that "
-        "needs it is answered 503 at once, until a probe succeeds again.",
+        description="A probe unanswered this long marks its link down (one that fails does at "
+        "once): then every request that needs it is answered 503 at once, until a probe "
+        "succeeds again. Well above the second a busy host may take to answer, so load is "
+        "never taken for an outage.",
     )
     unavailable_retry_after_s: int = Field(
         default=2, ge=1, description="The Retry-After of a 503, in seconds."

@@ -1,4 +1,5 @@
-"""The one place errors become HTTP responses, always `{"error": {"code", "message"}}`."""
+"""The one place errors become HTTP responses, always `{"error": {"code", "message"}}` (with
+`field` when a request field was refused)."""
 
 from __future__ import annotations
 
@@ -59,11 +60,16 @@ UPLOAD_REJECTION_STATUS: dict[str, int] = {
 any other reason (too many rows or columns, a value too large, ...) is a 422."""
 
 
-def error_body(code: str, message: str, task_id: UUID | None = None) -> dict[str, dict[str, str]]:
-    """The JSON body of every error response; `task_id` when a task was made."""
+def error_body(
+    code: str, message: str, task_id: UUID | None = None, field: str | None = None
+) -> dict[str, dict[str, str]]:
+    """The JSON body of every error response; `task_id` when a task was made, `field` when
+    one field of the request was refused."""
     detail = {"code": code, "message": message}
     if task_id is not None:
         detail["task_id"] = str(task_id)
+    if field is not None:
+        detail["field"] = field
     return {"error": detail}
 
 
@@ -73,9 +79,11 @@ def error_response(
     message: str,
     headers: Mapping[str, str] | None = None,
     task_id: UUID | None = None,
+    field: str | None = None,
 ) -> JSONResponse:
     """An error response in the gateway's one shape."""
-    return JSONResponse(error_body(code, message, task_id), status_code=status, headers=headers)
+    body = error_body(code, message, task_id, field)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def status_of(exc: GatewayError) -> int:
@@ -141,11 +149,17 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    # The request bodies use the contracts' text types: what the rest of the stack could not
+    # store is refused here, before anything is published, naming the field.
     assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    fields = [".".join(str(part) for part in error["loc"]) for error in errors]
     problems = "; ".join(
-        f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors()
+        f"{field}: {error['msg']}" if field else error["msg"]
+        for field, error in zip(fields, errors, strict=True)
     )
-    return error_response(422, "validation_error", problems or "invalid request")
+    field = fields[0] if fields and fields[0] else None
+    return error_response(422, "validation_error", problems or "invalid request", field=field)
 
 
 async def _backend_error(request: Request, exc: Exception) -> JSONResponse:

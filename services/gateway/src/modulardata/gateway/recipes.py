@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from modulardata.contracts.operations import Plan
 from modulardata.contracts.operations.base import literal
 from modulardata.contracts.profile import Profile, RenamedColumn, SourceFormat
+from modulardata.contracts.text import ColumnName, FileName, Label, Name, Prose
 from modulardata.contracts.values import ColumnSchema
 
 UPLOAD_PREFIX = "Uploaded "
@@ -56,16 +57,16 @@ class RecipeSource(_Frozen):
     """The upload a recipe starts from, and how ingestion read it."""
 
     node_id: UUID = Field(description="The version the upload became (node 0).")
-    filename: str | None = Field(description="The uploaded file's name, when known.")
+    filename: FileName | None = Field(description="The uploaded file's name, when known.")
     format: SourceFormat = Field(description="File format detected.")
-    encoding: str | None = Field(description="Text encoding, for text formats.")
-    delimiter: str | None = Field(description="Delimiter of a CSV or TSV.")
+    encoding: Label | None = Field(description="Text encoding, for text formats.")
+    delimiter: Label | None = Field(description="Delimiter of a CSV or TSV.")
     header: bool | None = Field(description="Whether the first row was taken as the header.")
-    sheet: str | None = Field(description="Worksheet read, for XLSX.")
+    sheet: Name | None = Field(description="Worksheet read, for XLSX.")
     renamed_columns: list[RenamedColumn] = Field(
         description="Blank or repeated header names made unique."
     )
-    dropped_columns: list[str] = Field(
+    dropped_columns: list[ColumnName] = Field(
         description="Trailing empty columns dropped (a trailing delimiter's), after `columns`."
     )
     quarantined_count: int = Field(
@@ -79,8 +80,8 @@ class RecipeSource(_Frozen):
 class RecipeStep(_Frozen):
     """One version made from the one before it."""
 
-    description: str = Field(description="What the step did, as the version describes it.")
-    message: str | None = Field(description="The chat message that asked for it, if any.")
+    description: Prose = Field(description="What the step did, as the version describes it.")
+    message: Prose | None = Field(description="The chat message that asked for it, if any.")
     plan: Plan = Field(description="The operations the step ran, in order.")
 
 

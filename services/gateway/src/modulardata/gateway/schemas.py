@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from modulardata.contracts.operations import Plan
+from modulardata.contracts.text import Name
 from modulardata.contracts.values import ChangeSummary, ColumnSchema
 from modulardata.gateway.queries import History, OwnedTask
 from modulardata.versioning.readmodels import FINISHED_STATUSES, SessionView
@@ -21,13 +22,22 @@ class ErrorDetail(BaseModel):
     message: str = Field(description="What went wrong, in plain words.")
 
 
+class RequestErrorDetail(ErrorDetail):
+    """Why a request was refused; `field` when it was for one of its fields."""
+
+    field: str | None = Field(
+        default=None,
+        description="For a 422: the first field refused, e.g. 'body.name' or 'query.offset'.",
+    )
+
+
 class ErrorBody(BaseModel):
     """The body of every error response."""
 
-    error: ErrorDetail
+    error: RequestErrorDetail
 
 
-class UploadErrorDetail(ErrorDetail):
+class UploadErrorDetail(RequestErrorDetail):
     """Why an upload was refused; `task_id` once the upload was accepted and then read."""
 
     task_id: UUID | None = Field(
@@ -52,7 +62,7 @@ class CreateSessionRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, max_length=200, description="Optional display name.")
+    name: Name | None = Field(default=None, description="Optional display name.")
 
 
 class SessionCreatedResponse(BaseModel):
@@ -199,6 +209,10 @@ class SessionResponse(BaseModel):
             head_node_id=view.head_node_id,
             node_count=node_count,
         )
+
+
+MAX_OFFSET = 2**31 - 1
+"""Largest page offset taken (PostgreSQL's `integer`, past any real page); beyond it a 422."""
 
 
 class SessionListResponse(BaseModel):

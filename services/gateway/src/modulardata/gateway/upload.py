@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 from collections.abc import AsyncIterable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO, TypeVar
 from uuid import UUID
@@ -25,6 +27,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import parse_options_header
 
 from modulardata.contracts.limits import DatasetLimits
+from modulardata.contracts.text import FILE_NAME_CHARS
 from modulardata.gateway.exceptions import BadUpload, MissingFilePart, UnsupportedMediaType
 from modulardata.profiler.uploadlimits import UploadInspector
 from modulardata.storage import ObjectStorage
@@ -37,6 +40,10 @@ FLUSH_BYTES = 1024 * 1024
 """Bytes gathered before one write to storage."""
 MULTIPART_SLACK = 64 * 1024
 """Room in a request body for boundaries, part headers and small fields beside the file."""
+
+_UNSAFE_IN_NAMES = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+"""Control characters, and invisible or direction-changing ones that disguise a name."""
+_LONGEST_SUFFIX = 16
 
 _T = TypeVar("_T")
 
@@ -141,7 +148,7 @@ class FilePartReader:
             return
         self._found = self._in_file = True
         if b"filename" in params:
-            self.filename = _clean_filename(params[b"filename"])
+            self.filename = safe_filename(params[b"filename"])
 
     def _on_part_data(self, data: bytes, start: int, end: int) -> None:
         if self._in_file:
@@ -249,7 +256,20 @@ class _StorageSink:
         return await asyncio.get_running_loop().run_in_executor(self._executor, func, *args)
 
 
-def _clean_filename(raw: bytes) -> str:
-    # Browsers may send a full client path; keep the last segment, within a sane length.
+def safe_filename(raw: bytes) -> str:
+    """The base name of a client's file name, safe to store and to show.
+
+    Browsers may send a full client path: only its last segment is kept. Control and
+    direction-changing characters (NUL among them) are dropped, runs of spaces made one, and a
+    long name is cut to `FILE_NAME_CHARS` keeping its extension (the profiler reads it). A name
+    with nothing left, or only dots, is `upload`.
+    """
     name = raw.decode("utf-8", errors="replace").replace("\\", "/").rsplit("/", 1)[-1]
-    return name.strip()[:255] or "upload"
+    name = " ".join(_UNSAFE_IN_NAMES.sub("", name).split())
+    if not name.strip("."):
+        return "upload"
+    if len(name) > FILE_NAME_CHARS:
+        suffix = "".join(PurePosixPath(name).suffixes[-2:])
+        suffix = suffix if len(suffix) <= _LONGEST_SUFFIX else ""
+        name = name[: FILE_NAME_CHARS - len(suffix)] + suffix
+    return name

@@ -7,20 +7,27 @@ from typing import Any
 
 import pyarrow as pa
 
+from modulardata.contracts.limits import COLUMN_NAME_CHARS
 from modulardata.contracts.profile import RenamedColumn
+from modulardata.contracts.text import escaped
 
 
 def unique_names(raw: list[str]) -> tuple[list[str], list[RenamedColumn]]:
-    """Blank names become `column_<position>`, repeated ones get `_2`, `_3`...; both reported."""
+    """Blank names become `column_<position>`, repeated ones get `_2`, `_3`...; both reported.
+
+    A name no store takes is spelled out (a NUL as `\\x00`) and one over `COLUMN_NAME_CHARS`
+    is cut, reported the same way: the data is kept under a name every service can carry,
+    rather than the file refused for its header.
+    """
     taken: set[str] = set()
     names: list[str] = []
     renamed: list[RenamedColumn] = []
     for position, name in enumerate(raw, start=1):
-        base = name if name.strip() else f"column_{position}"
+        base = escaped(name, COLUMN_NAME_CHARS) if name.strip() else f"column_{position}"
         unique, suffix = base, 1
         while unique in taken:
             suffix += 1
-            unique = f"{base}_{suffix}"
+            unique = f"{base[: COLUMN_NAME_CHARS - len(str(suffix)) - 1]}_{suffix}"
         taken.add(unique)
         names.append(unique)
         if unique != name:

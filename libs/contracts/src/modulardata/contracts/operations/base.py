@@ -8,7 +8,9 @@ from typing import ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Scalar = str | int | float | bool
+from modulardata.contracts.text import ColumnName, Prose
+
+Scalar = Prose | int | float | bool
 """A cell value a user can name: text, a number or a truth value."""
 
 TEXT_COLUMNS = 'df.select_dtypes(include=["object", "string"]).columns'
@@ -93,7 +95,7 @@ class PerColumn(CleaningOperation):
 
     COLUMN_FIELDS = ("columns",)
 
-    columns: tuple[str, ...] = Field(
+    columns: tuple[ColumnName, ...] = Field(
         default=(), description="Columns to change; empty means every text column."
     )
 

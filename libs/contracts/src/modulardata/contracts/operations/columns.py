@@ -16,6 +16,7 @@ from modulardata.contracts.operations.base import (
     literal,
     names_literal,
 )
+from modulardata.contracts.text import ColumnName, NewColumnName, Prose
 
 
 class RenameColumn(CleaningOperation):
@@ -24,8 +25,8 @@ class RenameColumn(CleaningOperation):
     COLUMN_FIELDS = ("column",)
 
     kind: Literal["rename_column"] = "rename_column"
-    column: str = Field(description="Current name.")
-    new_name: str = Field(min_length=1, description="New name.")
+    column: ColumnName = Field(description="Current name.")
+    new_name: NewColumnName = Field(description="New name.")
 
     def compile(self) -> str:
         return f"df = df.rename(columns={{{literal(self.column)}: {literal(self.new_name)}}})"
@@ -40,7 +41,7 @@ class DropColumns(CleaningOperation):
     COLUMN_FIELDS = ("columns",)
 
     kind: Literal["drop_columns"] = "drop_columns"
-    columns: tuple[str, ...] = Field(min_length=1, description="Columns to remove.")
+    columns: tuple[ColumnName, ...] = Field(min_length=1, description="Columns to remove.")
 
     def compile(self) -> str:
         return f"df = df.drop(columns={names_literal(self.columns)})"
@@ -55,7 +56,7 @@ class SelectColumns(CleaningOperation):
     COLUMN_FIELDS = ("columns",)
 
     kind: Literal["select_columns"] = "select_columns"
-    columns: tuple[str, ...] = Field(min_length=1, description="Columns to keep, in order.")
+    columns: tuple[ColumnName, ...] = Field(min_length=1, description="Columns to keep, in order.")
 
     def compile(self) -> str:
         return f"df = df[{names_literal(self.columns)}]"
@@ -70,7 +71,7 @@ class MoveColumn(CleaningOperation):
     COLUMN_FIELDS = ("column",)
 
     kind: Literal["move_column"] = "move_column"
-    column: str = Field(description="Column to move.")
+    column: ColumnName = Field(description="Column to move.")
     position: Literal["first", "last"] = Field(description="Where it goes.")
 
     def compile(self) -> str:
@@ -96,8 +97,8 @@ class DeriveColumn(CleaningOperation):
     """
 
     kind: Literal["derive_column"] = "derive_column"
-    column: str = Field(min_length=1, description="Column to create or overwrite.")
-    expression: str = Field(description="Arithmetic with `column` names in backticks.")
+    column: NewColumnName = Field(description="Column to create or overwrite.")
+    expression: Prose = Field(description="Arithmetic with `column` names in backticks.")
 
     @field_validator("expression")
     @classmethod
@@ -141,7 +142,7 @@ class AddConstantColumn(CleaningOperation):
     """Add a column holding the same value in every row."""
 
     kind: Literal["add_constant_column"] = "add_constant_column"
-    column: str = Field(min_length=1, description="Column to create or overwrite.")
+    column: NewColumnName = Field(description="Column to create or overwrite.")
     value: Scalar | None = Field(description="The value; None makes an empty column.")
 
     def compile(self) -> str:

@@ -12,6 +12,7 @@ from modulardata.contracts.operations.base import (
     literal,
     pattern_literal,
 )
+from modulardata.contracts.text import ColumnName
 
 ConditionOp = Literal[
     "eq",
@@ -60,7 +61,7 @@ class Condition(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    column: str = Field(description="Column tested.")
+    column: ColumnName = Field(description="Column tested.")
     op: ConditionOp = Field(description="The comparison.")
     value: Scalar | tuple[Scalar, ...] | None = Field(
         default=None, description="Operand: one value, two for 'between', a list for 'in'."

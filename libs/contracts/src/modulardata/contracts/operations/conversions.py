@@ -14,13 +14,14 @@ from modulardata.contracts.operations.base import (
     literal,
     pattern_literal,
 )
+from modulardata.contracts.text import ColumnName, Label, NewColumnName, Prose
 
 
 class ToNumeric(PerColumn):
     """Read text as numbers, stripping symbols such as '$' and ','; unreadable values go missing."""
 
     kind: Literal["to_numeric"] = "to_numeric"
-    strip_characters: str = Field(
+    strip_characters: Prose = Field(
         default="", description="Characters removed before parsing, e.g. '$,%'."
     )
 
@@ -41,7 +42,7 @@ class ToDatetime(PerColumn):
     """Parse dates written in any (mixed) format; unreadable values go missing."""
 
     kind: Literal["to_datetime"] = "to_datetime"
-    date_format: str | None = Field(
+    date_format: Label | None = Field(
         default=None, description="strftime format of every value; None accepts mixed formats."
     )
     day_first: bool = Field(default=False, description="Read 01/02 as 1 February.")
@@ -59,7 +60,7 @@ class FormatDatetime(PerColumn):
     """Write dates as text in one format, e.g. '%Y-%m-%d'."""
 
     kind: Literal["format_datetime"] = "format_datetime"
-    date_format: str = Field(default="%Y-%m-%d", description="strftime format to write.")
+    date_format: Label = Field(default="%Y-%m-%d", description="strftime format to write.")
 
     def _transform(self, series: str) -> str:
         parsed = f'pd.to_datetime({series}, format="mixed", errors="coerce")'
@@ -97,10 +98,10 @@ class ToBoolean(PerColumn):
     """Read yes/no style text as true/false; other values go missing."""
 
     kind: Literal["to_boolean"] = "to_boolean"
-    true_values: tuple[str, ...] = Field(
+    true_values: tuple[Prose, ...] = Field(
         default=("yes", "y", "true", "t", "1"), description="Lower-case text meaning true."
     )
-    false_values: tuple[str, ...] = Field(
+    false_values: tuple[Prose, ...] = Field(
         default=("no", "n", "false", "f", "0"), description="Lower-case text meaning false."
     )
 
@@ -136,9 +137,9 @@ class ExtractDatePart(CleaningOperation):
     COLUMN_FIELDS = ("column",)
 
     kind: Literal["extract_date_part"] = "extract_date_part"
-    column: str = Field(description="Date column (text is parsed first).")
+    column: ColumnName = Field(description="Date column (text is parsed first).")
     part: Literal["year", "month", "day", "weekday", "quarter"] = Field(description="Part.")
-    into: str = Field(min_length=1, description="Column receiving the part.")
+    into: NewColumnName = Field(description="Column receiving the part.")
 
     def compile(self) -> str:
         accessor = "day_name()" if self.part == "weekday" else self.part

@@ -15,6 +15,7 @@ from modulardata.contracts.operations.base import (
     literal,
     names_literal,
 )
+from modulardata.contracts.text import ColumnName, Prose
 
 
 class DropNulls(CleaningOperation):
@@ -23,7 +24,7 @@ class DropNulls(CleaningOperation):
     COLUMN_FIELDS = ("columns",)
 
     kind: Literal["drop_nulls"] = "drop_nulls"
-    columns: tuple[str, ...] = Field(
+    columns: tuple[ColumnName, ...] = Field(
         default=(), description="Columns to look at; empty means every column."
     )
     how: Literal["any", "all"] = Field(
@@ -52,7 +53,7 @@ class FillNulls(CleaningOperation):
     COLUMN_FIELDS = ("columns",)
 
     kind: Literal["fill_nulls"] = "fill_nulls"
-    columns: tuple[str, ...] = Field(min_length=1, description="Columns to fill.")
+    columns: tuple[ColumnName, ...] = Field(min_length=1, description="Columns to fill.")
     strategy: FillStrategy = Field(description="What to fill with.")
     value: Scalar | None = Field(default=None, description="The constant, for strategy 'value'.")
 
@@ -88,7 +89,7 @@ class StandardizeMissing(PerColumn):
     """Turn placeholder text such as 'n/a' or '-' into real missing values."""
 
     kind: Literal["standardize_missing"] = "standardize_missing"
-    tokens: tuple[str, ...] = Field(
+    tokens: tuple[Prose, ...] = Field(
         default=("n/a", "N/A", "NA", "na", "null", "NULL", "None", "none", "-", "?"),
         min_length=1,
         description="Whole cell values that mean 'missing'.",

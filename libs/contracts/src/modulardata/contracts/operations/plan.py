@@ -52,14 +52,15 @@ from modulardata.contracts.operations.text import (
     SplitColumn,
     TrimWhitespace,
 )
+from modulardata.contracts.text import Code, Prose
 
 
 class CustomSnippet(CleaningOperation):
     """Code the crew wrote and the Tester checked, for requests no typed operation covers."""
 
     kind: Literal["custom_snippet"] = "custom_snippet"
-    code: str = Field(min_length=1, description="The pandas snippet; it reads and sets `df`.")
-    description: str = Field(description="What it does, in one sentence.")
+    code: Code = Field(min_length=1, description="The pandas snippet; it reads and sets `df`.")
+    description: Prose = Field(description="What it does, in one sentence.")
 
     def compile(self) -> str:
         return self.code.strip()

@@ -14,6 +14,7 @@ from modulardata.contracts.operations.base import (
     names_literal,
 )
 from modulardata.contracts.operations.conditions import Condition
+from modulardata.contracts.text import ColumnName
 
 
 class DropDuplicates(CleaningOperation):
@@ -22,7 +23,7 @@ class DropDuplicates(CleaningOperation):
     COLUMN_FIELDS = ("columns",)
 
     kind: Literal["drop_duplicates"] = "drop_duplicates"
-    columns: tuple[str, ...] = Field(
+    columns: tuple[ColumnName, ...] = Field(
         default=(), description="Columns that identify a duplicate; empty means all."
     )
     keep: Literal["first", "last"] = Field(default="first", description="Which copy to keep.")
@@ -80,7 +81,7 @@ class SetMissingWhere(CleaningOperation):
     COLUMN_FIELDS = ("column",)
 
     kind: Literal["set_missing_where"] = "set_missing_where"
-    column: str = Field(description="Column whose values become missing.")
+    column: ColumnName = Field(description="Column whose values become missing.")
     condition: Condition = Field(description="Rows where the value is blanked.")
 
     def compile(self) -> str:
@@ -106,7 +107,7 @@ class ClipValues(CleaningOperation):
     COLUMN_FIELDS = ("column",)
 
     kind: Literal["clip_values"] = "clip_values"
-    column: str = Field(description="Numeric column to cap.")
+    column: ColumnName = Field(description="Numeric column to cap.")
     lower: float | None = Field(default=None, description="Smallest allowed value.")
     upper: float | None = Field(default=None, description="Largest allowed value.")
 
@@ -133,7 +134,7 @@ class RemoveOutliers(CleaningOperation):
     COLUMN_FIELDS = ("column",)
 
     kind: Literal["remove_outliers"] = "remove_outliers"
-    column: str = Field(description="Numeric column to test.")
+    column: ColumnName = Field(description="Numeric column to test.")
     factor: float = Field(default=1.5, gt=0, description="Fence width in interquartile ranges.")
 
     def compile(self) -> str:
@@ -154,7 +155,9 @@ class SortRows(CleaningOperation):
     COLUMN_FIELDS = ("columns",)
 
     kind: Literal["sort_rows"] = "sort_rows"
-    columns: tuple[str, ...] = Field(min_length=1, description="Sort keys, most important first.")
+    columns: tuple[ColumnName, ...] = Field(
+        min_length=1, description="Sort keys, most important first."
+    )
     descending: bool = Field(default=False, description="Largest (or latest, or Z) first.")
 
     def compile(self) -> str:

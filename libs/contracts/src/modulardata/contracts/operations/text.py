@@ -17,6 +17,7 @@ from modulardata.contracts.operations.base import (
     names_literal,
     pattern_literal,
 )
+from modulardata.contracts.text import ColumnName, NewColumnName, Prose
 
 
 class TrimWhitespace(PerColumn):
@@ -77,8 +78,8 @@ class ReplaceText(PerColumn):
     """Replace a piece of text inside values (or remove it, with an empty replacement)."""
 
     kind: Literal["replace_text"] = "replace_text"
-    old: str = Field(min_length=1, description="Text to find inside values.")
-    new: str = Field(default="", description="Text to put instead.")
+    old: Prose = Field(min_length=1, description="Text to find inside values.")
+    new: Prose = Field(default="", description="Text to put instead.")
 
     def _transform(self, series: str) -> str:
         return f"{series}.str.replace({literal(self.old)}, {literal(self.new)}, regex=False)"
@@ -95,9 +96,9 @@ class SplitColumn(CleaningOperation):
     COLUMN_FIELDS = ("column",)
 
     kind: Literal["split_column"] = "split_column"
-    column: str = Field(description="Column to split.")
-    into: tuple[str, ...] = Field(min_length=2, description="Names of the new columns.")
-    separator: str | None = Field(
+    column: ColumnName = Field(description="Column to split.")
+    into: tuple[NewColumnName, ...] = Field(min_length=2, description="Names of the new columns.")
+    separator: Prose | None = Field(
         default=None, description="Separator; None splits on runs of whitespace."
     )
     drop_original: bool = Field(default=False, description="Remove the split column after.")
@@ -122,9 +123,9 @@ class ConcatColumns(CleaningOperation):
     COLUMN_FIELDS = ("columns",)
 
     kind: Literal["concat_columns"] = "concat_columns"
-    columns: tuple[str, ...] = Field(min_length=2, description="Columns to join, in order.")
-    into: str = Field(min_length=1, description="Name of the new column.")
-    separator: str = Field(default=" ", description="Text put between the values.")
+    columns: tuple[ColumnName, ...] = Field(min_length=2, description="Columns to join, in order.")
+    into: NewColumnName = Field(description="Name of the new column.")
+    separator: Prose = Field(default=" ", description="Text put between the values.")
 
     def compile(self) -> str:
         first, *rest = (f'{column_ref(c)}.astype("str")' for c in self.columns)
@@ -143,9 +144,9 @@ class ExtractPattern(CleaningOperation):
     COLUMN_FIELDS = ("column",)
 
     kind: Literal["extract_pattern"] = "extract_pattern"
-    column: str = Field(description="Column to read.")
-    pattern: str = Field(description="Regular expression with one capture group.")
-    into: str = Field(min_length=1, description="Column receiving the match.")
+    column: ColumnName = Field(description="Column to read.")
+    pattern: Prose = Field(description="Regular expression with one capture group.")
+    into: NewColumnName = Field(description="Column receiving the match.")
 
     @field_validator("pattern")
     @classmethod

@@ -41,12 +41,12 @@ class Scope:
     matcher: ColumnMatcher
 
     def column(self, phrase: str) -> str:
-        """The one column a phrase names."""
-        return self.matcher.resolve(phrase)
+        """The one column a phrase names (quoted or not)."""
+        return self.matcher.resolve(self.request.unquote(phrase))
 
     def columns(self, phrase: str) -> tuple[str, ...]:
-        """The columns a list names; empty for 'all columns'."""
-        return self.matcher.resolve_many(phrase)
+        """The columns a list names (quoted or not); empty for 'all columns'."""
+        return self.matcher.resolve_many(self.request.unquote(phrase))
 
     def named_columns(self, phrase: str, *, at_least: int = 1) -> tuple[str, ...]:
         """The columns a list names, which must be at least `at_least`; NoMatch otherwise."""

@@ -18,7 +18,12 @@ from modulardata.agents.outcomes import Clarification, Outcome, Planned
 from modulardata.agents.rules import conversation, reshape, rows, values
 from modulardata.agents.rules.base import Rule, Scope
 from modulardata.agents.rules.matching import ColumnMatcher
-from modulardata.agents.rules.text import Request, split_message
+from modulardata.agents.rules.text import (
+    Request,
+    has_placeholder,
+    quotes_restored,
+    split_message,
+)
 from modulardata.contracts.commands import ChatTurn
 from modulardata.contracts.operations import (
     ConcatColumns,
@@ -69,8 +74,8 @@ class RulePlanner:
         """
         previous = next((t.plan for t in reversed(history) if t.plan is not None), None)
         matcher = ColumnMatcher(columns)
-        answered = _answered_question(text, history, matcher)
-        return self._answer(answered or text, matcher, previous)
+        message = _answered_question(text, history, matcher) or text
+        return _without_placeholders(self._answer(message, matcher, previous), message)
 
     def _answer(self, text: str, matcher: ColumnMatcher, previous: Plan | None) -> Outcome:
         move = conversation.head_move(text)
@@ -216,6 +221,14 @@ def _clarify(problem: RuleError, matcher: ColumnMatcher) -> Clarification:
             "not_understood",
         )
     return Clarification(CAPABILITIES, "not_understood")
+
+
+def _without_placeholders(outcome: Outcome, message: str) -> Outcome:
+    """The last guard on what leaves the planner: a question quoting a phrase gets the user's
+    quoted text back. (An operation never holds a placeholder: the contracts refuse NUL.)"""
+    if isinstance(outcome, Clarification) and has_placeholder(outcome.question):
+        return replace(outcome, question=quotes_restored(message, outcome.question))
+    return outcome
 
 
 def _instead_of(explanation: str) -> str:

@@ -64,8 +64,18 @@ def parse_number(raw: str) -> int | float | None:
     return float(cleaned) if "." in cleaned else int(cleaned)
 
 
-def split_message(message: str) -> list[Request]:
-    """The clauses of a message ("trim name, then lowercase email"), each ready to match."""
+def has_placeholder(text: str) -> bool:
+    """Whether text holds a placeholder of a quoted value (none may leave the planner)."""
+    return _PLACEHOLDER.search(text) is not None
+
+
+def quotes_restored(message: str, text: str) -> str:
+    """`text`, written from `message`'s clauses, with the placeholders put back as quoted text."""
+    return hide_quotes(message).unquote(text)
+
+
+def hide_quotes(message: str) -> Request:
+    """The whole message with each quoted value replaced by a placeholder."""
     quoted: list[str] = []
 
     def hide(match: re.Match[str]) -> str:
@@ -73,12 +83,19 @@ def split_message(message: str) -> list[Request]:
         return f"\x00{len(quoted) - 1}\x00"
 
     text = _QUOTED.sub(hide, message.strip())
+    return Request(text, tuple(quoted))
+
+
+def split_message(message: str) -> list[Request]:
+    """The clauses of a message ("trim name, then lowercase email"), each ready to match."""
+    hidden = hide_quotes(message)
+    text, quoted = hidden.text, hidden.quoted
     parts = re.split(
         r"\s*(?:;|\.\s+|,?\s+and then\s+|,\s*then\s+|\s+then\s+|\s+after that\s+|\n)\s*",
         text,
         flags=re.IGNORECASE,
     )
-    return [Request(clean, tuple(quoted)) for clean in map(_tidy, parts) if clean]
+    return [Request(clean, quoted) for clean in map(_tidy, parts) if clean]
 
 
 def _tidy(clause: str) -> str:

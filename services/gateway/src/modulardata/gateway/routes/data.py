@@ -20,7 +20,7 @@ from modulardata.gateway.dataexport import (
 from modulardata.gateway.deps import EngineDep, SessionDep, StorageDep, parse_id
 from modulardata.gateway.errors import error_response
 from modulardata.gateway.exceptions import NotFound
-from modulardata.gateway.schemas import ErrorBody
+from modulardata.gateway.schemas import MAX_OFFSET, ErrorBody
 from modulardata.gateway.viewschemas import RowsPage
 from modulardata.storage import ObjectStorage
 from modulardata.versioning.readmodels import NodeView, SessionView
@@ -87,7 +87,9 @@ async def get_rows(
     node_id: str,
     engine: EngineDep,
     storage: StorageDep,
-    offset: Annotated[int, Query(ge=0, description="Index of the first row (0-based).")] = 0,
+    offset: Annotated[
+        int, Query(ge=0, le=MAX_OFFSET, description="Index of the first row (0-based).")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000, description="Most rows to return.")] = 50,
 ) -> RowsPage:
     """A page of the node's rows, as JSON; past the last row the page is empty."""

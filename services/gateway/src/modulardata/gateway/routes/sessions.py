@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from modulardata.gateway import queries, workflows
 from modulardata.gateway.deps import BusDep, EngineDep, OwnerDep, SessionDep, SettingsDep
 from modulardata.gateway.schemas import (
+    MAX_OFFSET,
     CreateSessionRequest,
     HistoryResponse,
     SessionCreatedResponse,
@@ -54,7 +55,7 @@ async def list_sessions(
     owner: OwnerDep,
     engine: EngineDep,
     limit: Annotated[int, Query(ge=1, le=200, description="Sessions per page.")] = 50,
-    offset: Annotated[int, Query(ge=0, description="Sessions to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Sessions to skip.")] = 0,
 ) -> SessionListResponse:
     """The caller's sessions, newest first."""
     page, total = await queries.owned_sessions(engine, owner, limit=limit, offset=offset)

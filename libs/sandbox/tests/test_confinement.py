@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from modulardata.executor.confinement import clean_environment
+from modulardata.sandbox.confinement import clean_environment
 
 from .conftest import SECRET_NAME, Canaries
 
 PROBE = textwrap.dedent(
     """
     import json, os, socket, sys
-    from modulardata.executor.confinement import confine_worker, isolate_template, limit_run
+    from modulardata.sandbox.confinement import confine_worker, isolate_template, limit_run
 
     port, target, answer = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     confinement = isolate_template()

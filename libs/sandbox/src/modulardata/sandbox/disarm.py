@@ -13,8 +13,8 @@ from typing import Any, NoReturn
 import numpy as np
 import pandas as pd
 
-from modulardata.executor.exceptions import AccessDenied
-from modulardata.executor.vocabulary import IO_MEMBERS, blocked_member
+from modulardata.sandbox.exceptions import AccessDenied
+from modulardata.sandbox.vocabulary import IO_MEMBERS, blocked_member
 
 _FRAME_TYPES: tuple[type[Any], ...] = (pd.DataFrame, pd.Series, pd.Index)
 _PLOTTING = ("plot", "hist", "boxplot")

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 import pandas as pd
 
-from modulardata.executor.exceptions import SnippetRejected
-from modulardata.executor.vocabulary import (
+from modulardata.sandbox.exceptions import SnippetRejected
+from modulardata.sandbox.vocabulary import (
     EXPRESSION_MEMBERS,
     NAME_LOOKUP_MEMBERS,
     blocked_member,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from modulardata.executor.exceptions import SnippetRejected
-from modulardata.executor.policy import MAX_NODES, check_policy, expression_violation
+from modulardata.sandbox.exceptions import SnippetRejected
+from modulardata.sandbox.policy import MAX_NODES, check_policy, expression_violation
 
 
 @pytest.mark.parametrize(

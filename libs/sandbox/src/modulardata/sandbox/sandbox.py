@@ -1,5 +1,5 @@
-"""The sandbox's front door: `execute_safe_transformation` runs an untrusted pandas snippet
-through every layer and says, in plain words, why it did not run when it did not.
+"""The sandbox's front door: `Sandbox.execute` runs an untrusted pandas snippet through every
+layer and says, in plain words, why it did not run when it did not.
 
 1. `policy`: the static rules on the syntax tree, checked here in the service.
 2. `guards`: RestrictedPython compilation and guarded access, inside the worker.
@@ -10,18 +10,16 @@ through every layer and says, in plain words, why it did not run when it did not
 
 from __future__ import annotations
 
-import atexit
-import threading
 import time
 from dataclasses import dataclass
 
 import pandas as pd
 
-from modulardata.executor.exceptions import ResultRejected, SnippetRejected
-from modulardata.executor.policy import check_policy
-from modulardata.executor.pool import WorkerPool
-from modulardata.executor.syscall_filter import SeccompMode
-from modulardata.executor.transfer import ResultLimits, frame_to_ipc, ipc_to_frame
+from modulardata.sandbox.exceptions import ResultRejected, SnippetRejected
+from modulardata.sandbox.policy import check_policy
+from modulardata.sandbox.pool import WorkerPool
+from modulardata.sandbox.syscall_filter import SeccompMode
+from modulardata.sandbox.transfer import ResultLimits, frame_to_ipc, ipc_to_frame
 
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_MEMORY_MB = 1024
@@ -65,7 +63,11 @@ class Sandbox:
     ) -> ExecutionResult:
         """Run `code` on a copy of `df` in a fresh worker; the result is what it left in `df`.
 
-        Raises `SandboxUnavailable` only when no worker can be started at all.
+        The snippet sees `df`, `pd`, `np`, `re`, `math` and `datetime` and must leave its result
+        in `df`. `ok` is False when a rule refused it, it raised, ran out of time (`timeout_s`)
+        or memory (`memory_mb` beyond its input), or left something that is not a plain
+        DataFrame; `error` then says which, with the snippet's line when there is one. Raises
+        `SandboxUnavailable` only when no worker can be started at all.
         """
         started = time.perf_counter()
 
@@ -98,36 +100,6 @@ class Sandbox:
     def close(self) -> None:
         """Stop the workers."""
         self.pool.close()
-
-
-_default: Sandbox | None = None
-_default_lock = threading.Lock()
-
-
-def execute_safe_transformation(
-    code: str,
-    df: pd.DataFrame,
-    *,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
-    memory_mb: int = DEFAULT_MEMORY_MB,
-) -> ExecutionResult:
-    """Run an untrusted pandas snippet on `df` in this process's shared sandbox.
-
-    The snippet sees `df`, `pd`, `np`, `re`, `math` and `datetime` and must leave its result in
-    `df`. `ok` is False when a rule refused it, it raised, ran out of time (`timeout_s`) or
-    memory (`memory_mb` beyond its input), or left something that is not a plain DataFrame;
-    `error` then says which, with the snippet's line when there is one.
-    """
-    return _shared_sandbox().execute(code, df, timeout_s=timeout_s, memory_mb=memory_mb)
-
-
-def _shared_sandbox() -> Sandbox:
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = Sandbox()
-            atexit.register(_default.close)
-        return _default
 
 
 def _elapsed_ms(started: float) -> float:

@@ -19,22 +19,22 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from modulardata.executor.confinement import clean_environment
-from modulardata.executor.framing import recv_frame, send_frame
-from modulardata.executor.sandbox import Sandbox
-from modulardata.executor.syscall_filter import SeccompMode
-from modulardata.executor.transfer import ResultLimits, frame_to_ipc, ipc_to_frame
-from modulardata.executor.worker import RUNNING
+from modulardata.sandbox.confinement import clean_environment
+from modulardata.sandbox.framing import recv_frame, send_frame
+from modulardata.sandbox.sandbox import Sandbox
+from modulardata.sandbox.syscall_filter import SeccompMode
+from modulardata.sandbox.transfer import ResultLimits, frame_to_ipc, ipc_to_frame
+from modulardata.sandbox.worker import RUNNING
 
 from .conftest import Canaries
 
 HARNESS = textwrap.dedent(
     """
     import ctypes, os, socket, sys, threading
-    from modulardata.executor import worker
-    from modulardata.executor.confinement import isolate_template
-    from modulardata.executor.guards import snippet_globals
-    from modulardata.executor.syscall_filter import SeccompMode, prepare_filter
+    from modulardata.sandbox import worker
+    from modulardata.sandbox.confinement import isolate_template
+    from modulardata.sandbox.guards import snippet_globals
+    from modulardata.sandbox.syscall_filter import SeccompMode, prepare_filter
 
     port, target = int(sys.argv[1]), sys.argv[2]
     libc = ctypes.CDLL(None, use_errno=True)

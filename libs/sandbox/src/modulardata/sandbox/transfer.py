@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from modulardata.executor.exceptions import ResultRejected
+from modulardata.sandbox.exceptions import ResultRejected
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from modulardata.executor.sandbox import execute_safe_transformation
+from modulardata.sandbox.sandbox import Sandbox
 
 BENIGN: list[tuple[str, str]] = [
     ("dropna-all", "df = df.dropna()"),
@@ -158,8 +158,8 @@ def test_the_corpus_is_large_enough() -> None:
 
 
 @pytest.mark.parametrize("code", [pytest.param(c, id=n) for n, c in BENIGN])
-def test_a_cleaning_snippet_gives_the_plain_pandas_frame(code: str) -> None:
-    result = execute_safe_transformation(code, customers())
+def test_a_cleaning_snippet_gives_the_plain_pandas_frame(code: str, sandbox: Sandbox) -> None:
+    result = sandbox.execute(code, customers())
     assert result.ok, result.error
     assert result.error is None
     assert result.df is not None
@@ -167,17 +167,17 @@ def test_a_cleaning_snippet_gives_the_plain_pandas_frame(code: str) -> None:
     assert result.duration_ms > 0
 
 
-def test_the_input_frame_is_left_alone() -> None:
+def test_the_input_frame_is_left_alone(sandbox: Sandbox) -> None:
     original = customers()
-    result = execute_safe_transformation("df['age'] = 0\ndf = df.dropna()", original)
+    result = sandbox.execute("df['age'] = 0\ndf = df.dropna()", original)
     assert result.ok
     pd.testing.assert_frame_equal(original, customers())
 
 
-def test_known_answers() -> None:
-    dropped = execute_safe_transformation("df = df.dropna(subset=['age'])", customers())
+def test_known_answers(sandbox: Sandbox) -> None:
+    dropped = sandbox.execute("df = df.dropna(subset=['age'])", customers())
     assert dropped.df is not None
     assert len(dropped.df) == 5
-    queried = execute_safe_transformation("df = df.query('age > 40')", customers())
+    queried = sandbox.execute("df = df.query('age > 40')", customers())
     assert queried.df is not None
     assert queried.df["age"].tolist() == [41.0, 85.0, 72.0]

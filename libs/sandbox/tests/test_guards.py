@@ -7,8 +7,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from modulardata.executor.exceptions import AccessDenied, SnippetRejected
-from modulardata.executor.guards import compile_snippet, snippet_globals
+from modulardata.sandbox.exceptions import AccessDenied, SnippetRejected
+from modulardata.sandbox.guards import compile_snippet, snippet_globals
 
 
 def run(code: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from modulardata.executor.exceptions import ChannelBroken, ResultRejected
+from modulardata.sandbox.exceptions import ChannelBroken, ResultRejected
 
 MAX_HEADER_BYTES = 64 * 1024
 _PREFIX = struct.Struct("!IQ")

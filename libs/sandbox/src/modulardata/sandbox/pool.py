@@ -22,11 +22,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from modulardata.executor.confinement import Confinement, clean_environment
-from modulardata.executor.exceptions import ChannelBroken, ResultRejected, SandboxUnavailable
-from modulardata.executor.framing import Body, recv_frame, send_frame
-from modulardata.executor.syscall_filter import SeccompMode
-from modulardata.executor.worker import MAX_ERROR_CHARS, RUNNING
+from modulardata.sandbox.confinement import Confinement, clean_environment
+from modulardata.sandbox.exceptions import ChannelBroken, ResultRejected, SandboxUnavailable
+from modulardata.sandbox.framing import Body, recv_frame, send_frame
+from modulardata.sandbox.syscall_filter import SeccompMode
+from modulardata.sandbox.worker import MAX_ERROR_CHARS, RUNNING
 
 log = logging.getLogger(__name__)
 
@@ -251,7 +251,7 @@ class WorkerPool:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._template = subprocess.Popen(
             [
-                *(sys.executable, "-I", "-m", "modulardata.executor.zygote"),
+                *(sys.executable, "-I", "-m", "modulardata.sandbox.zygote"),
                 *(str(theirs.fileno()), self._seccomp.value),
             ],
             env=clean_environment(self._workdir),

@@ -21,8 +21,8 @@ from RestrictedPython.compile import compile_restricted_exec
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
 from RestrictedPython.PrintCollector import PrintCollector
 
-from modulardata.executor.exceptions import AccessDenied, SnippetRejected
-from modulardata.executor.vocabulary import REACHABLE_MODULES, blocked_member
+from modulardata.sandbox.exceptions import AccessDenied, SnippetRejected
+from modulardata.sandbox.vocabulary import REACHABLE_MODULES, blocked_member
 
 SNIPPET_FILENAME = "<snippet>"
 """File name the snippet's code carries, so its frames can be found in a traceback."""

@@ -15,18 +15,18 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from modulardata.executor.confinement import (
+from modulardata.sandbox.confinement import (
     CHANNEL_FD,
     Confinement,
     confine_worker,
     limit_run,
     virtual_memory_bytes,
 )
-from modulardata.executor.exceptions import ChannelBroken, ResultRejected, SnippetRejected
-from modulardata.executor.framing import Body, recv_frame, send_frame
-from modulardata.executor.guards import SNIPPET_FILENAME, compile_snippet, snippet_globals
-from modulardata.executor.syscall_filter import install_filter
-from modulardata.executor.transfer import frame_to_ipc
+from modulardata.sandbox.exceptions import ChannelBroken, ResultRejected, SnippetRejected
+from modulardata.sandbox.framing import Body, recv_frame, send_frame
+from modulardata.sandbox.guards import SNIPPET_FILENAME, compile_snippet, snippet_globals
+from modulardata.sandbox.syscall_filter import install_filter
+from modulardata.sandbox.transfer import frame_to_ipc
 
 MAX_INPUT_BYTES = 8 * 1024 * 1024 * 1024
 MAX_ERROR_CHARS = 1_000

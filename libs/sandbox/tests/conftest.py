@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from modulardata.executor.sandbox import Sandbox
+from modulardata.sandbox.sandbox import Sandbox
 
 SECRET_NAME = "MODULARDATA_TEST_CANARY_SECRET"
 
@@ -74,8 +74,8 @@ def canaries(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Canaries]:
 
 @pytest.fixture(scope="session")
 def sandbox(canaries: Canaries) -> Iterator[Sandbox]:
-    """A sandbox of its own for tests that look under the front door."""
-    box = Sandbox(pool_size=1)
+    """The sandbox the tests share, started once the canaries are in place."""
+    box = Sandbox()
     box.start()
     yield box
     box.close()

@@ -8,8 +8,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from modulardata.executor.exceptions import ResultRejected
-from modulardata.executor.transfer import ResultLimits, frame_to_ipc, ipc_to_frame, is_plain
+from modulardata.sandbox.exceptions import ResultRejected
+from modulardata.sandbox.transfer import ResultLimits, frame_to_ipc, ipc_to_frame, is_plain
 
 
 def test_a_frame_survives_the_round_trip() -> None:

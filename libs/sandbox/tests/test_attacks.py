@@ -15,10 +15,10 @@ import re
 import pandas as pd
 import pytest
 
-from modulardata.executor.exceptions import ResultRejected, SnippetRejected
-from modulardata.executor.policy import check_policy
-from modulardata.executor.sandbox import Sandbox, execute_safe_transformation
-from modulardata.executor.transfer import ResultLimits, frame_to_ipc, ipc_to_frame
+from modulardata.sandbox.exceptions import ResultRejected, SnippetRejected
+from modulardata.sandbox.policy import check_policy
+from modulardata.sandbox.sandbox import Sandbox
+from modulardata.sandbox.transfer import ResultLimits, frame_to_ipc, ipc_to_frame
 
 from .conftest import Canaries
 
@@ -222,8 +222,10 @@ def test_the_corpus_is_large_enough() -> None:
 
 
 @pytest.mark.parametrize(("code", "reason"), _params(ALL_ATTACKS))
-def test_an_attack_is_blocked_and_harmless(code: str, reason: str, canaries: Canaries) -> None:
-    result = execute_safe_transformation(canaries.fill(code), FRAME, timeout_s=1.5, memory_mb=512)
+def test_an_attack_is_blocked_and_harmless(
+    code: str, reason: str, canaries: Canaries, sandbox: Sandbox
+) -> None:
+    result = sandbox.execute(canaries.fill(code), FRAME, timeout_s=1.5, memory_mb=512)
     assert not result.ok
     assert result.df is None
     assert result.error is not None

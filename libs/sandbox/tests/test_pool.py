@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from modulardata.executor.sandbox import Sandbox
+from modulardata.sandbox.sandbox import Sandbox
 
 FRAME = pd.DataFrame({"a": [1, 2, 3]})
 

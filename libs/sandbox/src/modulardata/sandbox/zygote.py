@@ -2,7 +2,7 @@
 warms pandas, numpy and pyarrow once, disarms their I/O, then forks one single-use worker per
 request of the service. It never runs a snippet itself, so every worker starts pristine.
 
-Run as `python -I -m modulardata.executor.zygote FD MODE`, FD being its control socket (a
+Run as `python -I -m modulardata.sandbox.zygote FD MODE`, FD being its control socket (a
 SOCK_SEQPACKET pair end) and MODE the `SeccompMode` of the workers' system call filter.
 Requests and answers are single JSON datagrams, and a spawned worker's channel and pidfd travel
 with the answer as SCM_RIGHTS descriptors.
@@ -21,12 +21,12 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from modulardata.executor import worker
-from modulardata.executor.confinement import Confinement, isolate_template
-from modulardata.executor.disarm import disarm_io
-from modulardata.executor.guards import compile_snippet, snippet_globals
-from modulardata.executor.syscall_filter import SeccompMode, prepare_filter
-from modulardata.executor.transfer import frame_to_ipc
+from modulardata.sandbox import worker
+from modulardata.sandbox.confinement import Confinement, isolate_template
+from modulardata.sandbox.disarm import disarm_io
+from modulardata.sandbox.guards import compile_snippet, snippet_globals
+from modulardata.sandbox.syscall_filter import SeccompMode, prepare_filter
+from modulardata.sandbox.transfer import frame_to_ipc
 
 _WARM_UP = """
 df["when"] = pd.to_datetime(df["day"], errors="coerce")
