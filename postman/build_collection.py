@@ -594,35 +594,25 @@ def create_session(name: str, session_name: str, session_var: str) -> Json:
         name,
         "POST",
         "/v1/sessions",
-        description="Creates a session owned by the caller's key. 201 once it is visible; "
-        "202 `{session_id, status: pending}` if it is not visible within the gateway's wait "
-        "(the test then polls `GET /v1/sessions/{id}`).",
+        description="Creates a session owned by the caller's key (201); its id may be used in "
+        "the very next request.",
         body=json_body({"name": session_name}),
-        tests=expect_status(201, 202)
+        tests=expect_status(201)
         + f"""
 const body = pm.response.json();
 pm.test('the new session', () => {{
-    if (pm.response.code === 201) {{
-        expectShape(body, 'session_created');
-        pm.expect(body.name).to.eql({json.dumps(session_name)});
-    }} else {{
-        pm.expect(body.status).to.eql('pending');
-    }}
+    expectShape(body, 'session_created');
+    pm.expect(body.name).to.eql({json.dumps(session_name)});
 }});
 pm.test('Location names the session', () => {{
     pm.expect(pm.response.headers.get('Location')).to.eql('/v1/sessions/' + body.session_id);
 }});
 pm.collectionVariables.set('{session_var}', body.session_id);
-if (pm.response.code === 202) {{
-    poll('/v1/sessions/' + body.session_id, (r) => r.code === 200, () => {{}},
-        'session ' + body.session_id + ' to be visible');
-}}
 """,
         examples=[
             example(
                 "Created", 201, {"session_id": SESSION, "name": session_name, "created_at": AT}
             ),
-            example("Not visible yet", 202, {"session_id": SESSION, "status": "pending"}),
         ],
     )
 

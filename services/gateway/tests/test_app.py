@@ -39,7 +39,8 @@ from modulardata.gateway.deps import Resources
 from modulardata.gateway.keys import Scope, create_api_key, hash_key, key_id_for, revoke_api_key
 from modulardata.gateway.links import BackendLinks
 from modulardata.gateway.main import create_app
-from modulardata.gateway.tables import AcceptedTask
+from modulardata.gateway.queries import UNSEEN_EXPIRY
+from modulardata.gateway.tables import AcceptedSession, AcceptedTask
 from modulardata.messaging.bus import Bus
 from modulardata.profiler.profile import generate_profile
 from modulardata.profiler.profiles import store_profile
@@ -144,15 +145,20 @@ async def gateway(gateway_database_url: str, tmp_path: Path) -> AsyncIterator[Ga
         command = envelope.open()
         if isinstance(command, DeleteSession):
             async with resources.engine.begin() as conn:
-                await conn.execute(
+                projected = await conn.execute(
                     delete(SessionView).where(
                         col(SessionView.session_id) == command.session_id,
                         col(SessionView.name).is_distinct_from(UNDELETED),
                     )
                 )
+                if projected.rowcount:  # the projector purges the gateway's rows with the views
+                    await conn.execute(
+                        delete(AcceptedSession).where(
+                            col(AcceptedSession.session_id) == command.session_id
+                        )
+                    )
             return
-        assert isinstance(command, CreateSession)
-        if command.name != UNPROJECTED:
+        if isinstance(command, CreateSession) and command.name != UNPROJECTED:
             now = datetime.now(UTC)
             async with AsyncSession(resources.engine) as session:
                 session.add(
@@ -238,13 +244,130 @@ async def test_a_session_needs_no_body(gateway: Gateway) -> None:
     assert response.json()["name"] is None
 
 
-async def test_a_session_not_projected_in_time_is_pending(gateway: Gateway) -> None:
+async def test_a_session_is_served_before_it_is_projected(gateway: Gateway) -> None:
     response = await gateway.client.post("/v1/sessions", json={"name": UNPROJECTED})
-    assert response.status_code == 202
-    body = response.json()
-    assert body == {"session_id": body["session_id"], "status": "pending"}
-    status = (await gateway.client.get(f"/v1/sessions/{body['session_id']}")).status_code
-    assert status == 404
+    assert response.status_code == 201, response.text
+    created = response.json()
+    path = f"/v1/sessions/{created['session_id']}"
+
+    session = (await gateway.client.get(path)).json()
+    assert session == {
+        **created,
+        "updated_at": created["created_at"],
+        "head_node_id": None,
+        "node_count": 0,
+    }
+    history = (await gateway.client.get(f"{path}/history")).json()
+    assert (history["nodes"], history["messages"]) == ([], [])
+    listed = (await gateway.client.get("/v1/sessions")).json()["sessions"]
+    assert session in listed
+    chat = await gateway.client.post(f"{path}/messages", json={"message": "drop empty rows"})
+    assert (chat.status_code, chat.json()["error"]["code"]) == (409, "no_dataset")
+    other = {"Authorization": f"Bearer {await create_api_key(gateway.engine, 'other')}"}
+    assert (await gateway.client.get(path, headers=other)).status_code == 404
+
+
+async def test_a_projected_session_keeps_the_date_it_was_accepted(gateway: Gateway) -> None:
+    response = await gateway.client.post("/v1/sessions", json={"name": "dated"})
+    created = response.json()
+    session = (await gateway.client.get(f"/v1/sessions/{created['session_id']}")).json()
+    assert session["created_at"] == created["created_at"]
+    assert session["updated_at"] >= created["created_at"]
+
+
+async def test_an_accepted_session_the_log_never_saw_expires(gateway: Gateway) -> None:
+    session_id = uuid4()
+    await gateway.add(
+        AcceptedSession(
+            session_id=session_id,
+            owner=LOCAL_OWNER,
+            created_at=datetime.now(UTC) - UNSEEN_EXPIRY - timedelta(seconds=1),
+        )
+    )
+    response = await gateway.client.get(f"/v1/sessions/{session_id}")
+    assert (response.status_code, response.json()["error"]["code"]) == (404, "session_not_found")
+    listed = (await gateway.client.get("/v1/sessions")).json()["sessions"]
+    assert str(session_id) not in {session["session_id"] for session in listed}
+
+
+async def test_an_upload_waits_for_its_session_to_be_in_the_log(gateway: Gateway) -> None:
+    created = await gateway.client.post("/v1/sessions", json={"name": UNPROJECTED})
+    session_id = UUID(created.json()["session_id"])
+    upload = asyncio.create_task(
+        gateway.client.post(f"/v1/sessions/{session_id}/datasets", **csv_upload(b"a\n1\n"))
+    )
+    while not gateway.uploads(session_id):  # stored: the gateway now waits for the session
+        await asyncio.sleep(0.01)
+    assert not upload.done()
+    await gateway.add(
+        SessionView(session_id=session_id, owner=LOCAL_OWNER, created_at=NOW, updated_at=NOW)
+    )
+    response = await upload
+    assert response.status_code == 202, response.text
+    assert [c.session_id for c in gateway.commands("IngestDataset")] == [session_id]
+
+
+async def test_a_message_right_after_an_upload_waits_for_it(gateway: Gateway) -> None:
+    session_id = await gateway.new_session()
+    upload_id = uuid4()
+    await gateway.add(
+        AcceptedTask(task_id=upload_id, session_id=session_id, owner=LOCAL_OWNER, kind="upload")
+    )
+    chat = asyncio.create_task(
+        gateway.client.post(f"/v1/sessions/{session_id}/messages", json={"message": "undo that"})
+    )
+    await asyncio.sleep(0.05)
+    assert not chat.done()
+    node_id = uuid4()
+    async with gateway.engine.begin() as conn:
+        await conn.execute(
+            update(SessionView)
+            .where(col(SessionView.session_id) == session_id)
+            .values(head_node_id=node_id)
+        )
+    await gateway.add(
+        TaskView(
+            task_id=upload_id,
+            session_id=session_id,
+            status="succeeded",
+            stage="succeeded",
+            node_id=node_id,
+            events=[],
+            created_at=NOW,
+            updated_at=NOW,
+        )
+    )
+    response = await chat
+    assert response.status_code == 202, response.text
+    assert [c.session_id for c in gateway.commands("SendChatMessage")] == [session_id]
+
+
+async def test_a_message_to_a_session_whose_upload_is_not_read_in_time_is_a_409(
+    gateway: Gateway,
+) -> None:
+    session_id = await gateway.new_session()
+    await gateway.add(
+        AcceptedTask(task_id=uuid4(), session_id=session_id, owner=LOCAL_OWNER, kind="upload")
+    )
+    response = await gateway.client.post(
+        f"/v1/sessions/{session_id}/messages", json={"message": "undo that"}
+    )
+    assert (response.status_code, response.json()["error"]["code"]) == (409, "dataset_not_ready")
+    assert gateway.commands("SendChatMessage") == []
+
+
+async def test_an_upload_to_a_session_not_in_the_log_in_time_is_a_503(gateway: Gateway) -> None:
+    created = await gateway.client.post("/v1/sessions", json={"name": UNPROJECTED})
+    session_id = UUID(created.json()["session_id"])
+    response = await gateway.client.post(
+        f"/v1/sessions/{session_id}/datasets", **csv_upload(b"a\n1\n")
+    )
+    assert response.status_code == 503, response.text
+    assert response.json()["error"]["code"] == "session_not_ready"
+    assert response.headers["Retry-After"] == "1"
+    assert gateway.uploads(session_id) == []
+    assert await gateway.accepted_tasks(session_id) == []
+    assert gateway.commands("IngestDataset") == []
 
 
 async def test_an_upload_is_stored_queued_and_followed_to_its_result(gateway: Gateway) -> None:
@@ -432,7 +555,9 @@ async def test_when_kafka_fails_the_upload_is_undone(
     assert response.headers["Retry-After"] == "2"
     assert await gateway.accepted_tasks(session_id) == []
     assert gateway.uploads(session_id) == []
+    sessions = (await gateway.client.get("/v1/sessions")).json()["total"]
     assert (await gateway.client.post("/v1/sessions", json={})).status_code == 503
+    assert (await gateway.client.get("/v1/sessions")).json()["total"] == sessions
 
 
 async def test_while_kafka_is_down_writes_are_refused_at_once_and_reads_go_on(

@@ -37,14 +37,15 @@ class GatewaySettings(KafkaSettings, StorageSettings):
     session_wait_s: float = Field(
         default=10.0,
         ge=0,
-        description="How long POST /v1/sessions waits for the session to be projected, and"
-        " DELETE /v1/sessions/{id} for it to be gone.",
+        description="How long an upload to a session just created waits for the session to be"
+        " in the log, and DELETE /v1/sessions/{id} for the session to be gone.",
     )
     upload_wait_s: float = Field(
         default=15.0,
         ge=0,
         description="How long POST /v1/sessions/{id}/datasets waits for the upload to be read, "
-        "so that a file the profiler refuses is answered with a 4xx.",
+        "so that a file the profiler refuses is answered with a 4xx; and how long a message (or "
+        "replay) to a session whose first upload is still being read waits for it.",
     )
     create_topics: bool = Field(
         default=True,

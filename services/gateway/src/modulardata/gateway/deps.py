@@ -114,9 +114,18 @@ async def owned_task(task_id: str, owner: OwnerDep, engine: EngineDep) -> OwnedT
     return await queries.owned_task(engine, parse_id(task_id, "task"), owner)
 
 
-def require_dataset(session: SessionView) -> None:
-    """Conflict unless the session has a version to work on."""
-    if session.head_node_id is None:
+async def require_dataset(session: SessionView, engine: AsyncEngine, wait_s: float) -> None:
+    """Conflict unless the session has a version to work on; an upload still being read is
+    waited for, up to `wait_s`, so a message sent right after an upload applies to it."""
+    if session.head_node_id is not None:
+        return
+    state = await queries.wait_for_dataset(engine, session.session_id, wait_s)
+    if state == "being_read":
+        raise Conflict(
+            "the session's upload is still being read; send this once its task has ended",
+            code="dataset_not_ready",
+        )
+    if state == "missing":
         raise Conflict("upload a dataset to the session first", code="no_dataset")
 
 

@@ -37,10 +37,7 @@ ID_OF_PARAMETER = {"from_node_id": "node_id", "to_node_id": "node_id"}
 """Path parameters that take an id known by another name in responses."""
 
 IDS_IN_RESPONSES: dict[tuple[str, str], dict[str, dict[str, str]]] = {
-    ("post", "/v1/sessions"): {
-        "201": {"session_id": "/session_id"},
-        "202": {"session_id": "/session_id"},
-    },
+    ("post", "/v1/sessions"): {"201": {"session_id": "/session_id"}},
     ("get", "/v1/sessions/{session_id}"): {
         "200": {"session_id": "/session_id", "node_id": "/head_node_id"}
     },

@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
 from uuid import UUID
 
-from sqlalchemy import func, or_, text
+import sqlalchemy as sa
+from sqlalchemy import Subquery, func, null, or_, text, union_all
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from modulardata.gateway.exceptions import NotFound
-from modulardata.gateway.tables import AcceptedTask
+from modulardata.gateway.tables import AcceptedSession, AcceptedTask
 from modulardata.versioning.readmodels import (
     FINISHED_STATUSES,
     READ_MODELS,
@@ -23,9 +25,9 @@ from modulardata.versioning.readmodels import (
     TaskView,
 )
 
-UNSEEN_TASK_EXPIRY = timedelta(minutes=15)
-"""An accepted task the log has not seen for this long no longer counts as unfinished (its
-command was lost or refused), so it cannot keep its session busy for ever."""
+UNSEEN_EXPIRY = timedelta(minutes=15)
+"""An accepted session or task the log has not seen for this long is taken as lost or refused:
+the session is no longer served, the task no longer keeps its session busy."""
 
 
 @dataclass(frozen=True)
@@ -61,40 +63,93 @@ async def missing_read_models(engine: AsyncEngine) -> list[str]:
         return list(result.scalars())
 
 
-async def find_session(engine: AsyncEngine, session_id: UUID) -> SessionView | None:
-    """The session's row, if it has been projected yet."""
-    async with AsyncSession(engine) as session:
-        return await session.get(SessionView, session_id)
+def _sessions(*, owner: str | None = None, session_id: UUID | None = None) -> Subquery:
+    """Sessions as the API serves them: every projected one, dated when the gateway accepted it
+    (when it did), and every one accepted but not projected yet (no versions, no head) unless the
+    log has not seen it for `UNSEEN_EXPIRY`."""
+    projected = sa.select(
+        col(SessionView.session_id),
+        col(SessionView.owner),
+        col(SessionView.name),
+        col(SessionView.head_node_id),
+        func.coalesce(col(AcceptedSession.created_at), col(SessionView.created_at)).label(
+            "created_at"
+        ),
+        col(SessionView.updated_at),
+    ).outerjoin(AcceptedSession, col(AcceptedSession.session_id) == col(SessionView.session_id))
+    pending = (
+        sa.select(
+            col(AcceptedSession.session_id),
+            col(AcceptedSession.owner),
+            col(AcceptedSession.name),
+            sa.cast(null(), sa.Uuid).label("head_node_id"),
+            col(AcceptedSession.created_at),
+            col(AcceptedSession.created_at).label("updated_at"),
+        )
+        .outerjoin(SessionView, col(SessionView.session_id) == col(AcceptedSession.session_id))
+        .where(col(SessionView.session_id).is_(None))
+        .where(col(AcceptedSession.created_at) > datetime.now(UTC) - UNSEEN_EXPIRY)
+    )
+    if owner is not None:
+        projected = projected.where(col(SessionView.owner) == owner)
+        pending = pending.where(col(AcceptedSession.owner) == owner)
+    if session_id is not None:
+        projected = projected.where(col(SessionView.session_id) == session_id)
+        pending = pending.where(col(AcceptedSession.session_id) == session_id)
+    return union_all(projected, pending).subquery("api_sessions")
+
+
+def _session_view(row: Any) -> SessionView:
+    return SessionView(
+        session_id=row.session_id,
+        owner=row.owner,
+        name=row.name,
+        head_node_id=row.head_node_id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+async def _find_session(
+    engine: AsyncEngine, session_id: UUID, owner: str | None = None
+) -> SessionView | None:
+    sessions = _sessions(owner=owner, session_id=session_id)
+    async with engine.connect() as conn:
+        row = (await conn.execute(sa.select(sessions))).first()
+    return None if row is None else _session_view(row)
 
 
 async def owned_session(engine: AsyncEngine, session_id: UUID, owner: str) -> SessionView:
-    """The session if it exists and belongs to `owner`; NotFound otherwise."""
-    view = await find_session(engine, session_id)
-    if view is None or view.owner != owner:
+    """The session if it exists (or was accepted) and belongs to `owner`; NotFound otherwise."""
+    view = await _find_session(engine, session_id, owner)
+    if view is None:
         raise NotFound(f"session {session_id} not found", code="session_not_found")
     return view
 
 
-async def wait_for_session(
+async def wait_until_projected(
     engine: AsyncEngine, session_id: UUID, timeout_s: float, poll_s: float = 0.02
-) -> SessionView | None:
-    """The session's row once projected, or None if it does not appear within `timeout_s`."""
+) -> bool:
+    """Whether the session's read-model row exists (its creation is in the log) within
+    `timeout_s`."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
-    while (view := await find_session(engine, session_id)) is None:
+    while True:
+        async with AsyncSession(engine) as session:
+            if await session.get(SessionView, session_id) is not None:
+                return True
         if loop.time() >= deadline:
-            return None
+            return False
         await asyncio.sleep(poll_s)
-    return view
 
 
 async def wait_until_gone(
     engine: AsyncEngine, session_id: UUID, timeout_s: float, poll_s: float = 0.02
 ) -> bool:
-    """Whether the session's row is gone (its deletion projected) within `timeout_s`."""
+    """Whether the session is gone (its deletion projected) within `timeout_s`."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
-    while await find_session(engine, session_id) is not None:
+    while await _find_session(engine, session_id) is not None:
         if loop.time() >= deadline:
             return False
         await asyncio.sleep(poll_s)
@@ -105,24 +160,22 @@ async def owned_sessions(
     engine: AsyncEngine, owner: str, *, limit: int, offset: int
 ) -> tuple[list[tuple[SessionView, int]], int]:
     """A page of the owner's sessions, newest first, each with its node count; and the total."""
+    sessions = _sessions(owner=owner)
     nodes = (
-        select(func.count())
+        sa.select(func.count())
         .select_from(NodeView)
-        .where(col(NodeView.session_id) == col(SessionView.session_id))
+        .where(col(NodeView.session_id) == sessions.c.session_id)
         .scalar_subquery()
     )
-    async with AsyncSession(engine) as session:
-        page = await session.exec(
-            select(SessionView, nodes)
-            .where(SessionView.owner == owner)
-            .order_by(col(SessionView.created_at).desc(), col(SessionView.session_id))
+    async with engine.connect() as conn:
+        page = await conn.execute(
+            sa.select(sessions, nodes.label("node_count"))
+            .order_by(sessions.c.created_at.desc(), sessions.c.session_id)
             .limit(limit)
             .offset(offset)
         )
-        total = await session.exec(
-            select(func.count()).select_from(SessionView).where(SessionView.owner == owner)
-        )
-        return [(view, count) for view, count in page], total.one()
+        total = await conn.execute(sa.select(func.count()).select_from(sessions))
+        return [(_session_view(row), row.node_count) for row in page], total.scalar_one()
 
 
 async def wait_for_task(
@@ -188,10 +241,10 @@ async def owned_task(engine: AsyncEngine, task_id: UUID, owner: str) -> OwnedTas
     raise NotFound(f"task {task_id} not found", code="task_not_found")
 
 
-async def unfinished_tasks(engine: AsyncEngine, session_id: UUID) -> int:
-    """How many tasks accepted for the session have not ended: queued, running, or not yet in
-    the log (recently accepted)."""
-    seen_since = datetime.now(UTC) - UNSEEN_TASK_EXPIRY
+async def unfinished_tasks(engine: AsyncEngine, session_id: UUID, kind: str | None = None) -> int:
+    """How many tasks (of a `kind`, or of any) accepted for the session have not ended: queued,
+    running, or not yet in the log (recently accepted)."""
+    seen_since = datetime.now(UTC) - UNSEEN_EXPIRY
     statement = (
         select(func.count())
         .select_from(AcceptedTask)
@@ -204,5 +257,33 @@ async def unfinished_tasks(engine: AsyncEngine, session_id: UUID) -> int:
             )
         )
     )
+    if kind is not None:
+        statement = statement.where(AcceptedTask.kind == kind)
     async with AsyncSession(engine) as session:
         return (await session.exec(statement)).one()
+
+
+DatasetState = Literal["ready", "being_read", "missing"]
+"""Whether a session has a version to work on, will have one once an upload still being read
+ends, or has none coming."""
+
+
+async def wait_for_dataset(
+    engine: AsyncEngine, session_id: UUID, timeout_s: float, poll_s: float = 0.05
+) -> DatasetState:
+    """The session's dataset state once it is ready or missing, or after `timeout_s`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while True:
+        # Uploads first: one that ends moves the head in the same transaction, so a head still
+        # missing after no upload was left means none is coming.
+        uploading = await unfinished_tasks(engine, session_id, "upload")
+        async with AsyncSession(engine) as session:
+            view = await session.get(SessionView, session_id)
+        if view is not None and view.head_node_id is not None:
+            return "ready"
+        if not uploading:
+            return "missing"
+        if loop.time() >= deadline:
+            return "being_read"
+        await asyncio.sleep(poll_s)

@@ -73,13 +73,6 @@ class SessionCreatedResponse(BaseModel):
     created_at: datetime
 
 
-class SessionPendingResponse(BaseModel):
-    """A session that was requested but is not visible yet; poll GET /v1/sessions/{id}."""
-
-    session_id: UUID
-    status: Literal["pending"] = "pending"
-
-
 class SessionDeletingResponse(BaseModel):
     """A deletion that was accepted but is not finished yet; GET /v1/sessions/{id} answers 404
     once it is."""

@@ -1,4 +1,5 @@
-"""Tables the gateway owns (its API keys and the tasks it accepted), next to the read models."""
+"""Tables the gateway owns (its API keys, the sessions and tasks it accepted), next to the read
+models."""
 
 from __future__ import annotations
 
@@ -43,6 +44,18 @@ class ApiKey(SQLModel, table=True):
     )
 
 
+class AcceptedSession(SQLModel, table=True):
+    """A session the gateway accepted and handed to Kafka: the API serves it from then on, before
+    versioning has projected it, and dates it from then."""
+
+    __tablename__ = "accepted_sessions"
+
+    session_id: UUID = Field(primary_key=True)
+    owner: str = Field(index=True)
+    name: str | None = None
+    created_at: datetime = _utc_column()
+
+
 class AcceptedTask(SQLModel, table=True):
     """A task the gateway accepted and handed to Kafka, before any service reports on it."""
 
@@ -58,7 +71,8 @@ class AcceptedTask(SQLModel, table=True):
 
 async def create_tables(engine: AsyncEngine) -> None:
     """Create the gateway's tables if they are missing (never the read models)."""
-    tables = [SQLModel.metadata.tables[name] for name in ("api_keys", "accepted_tasks")]
+    names = ("api_keys", "accepted_sessions", "accepted_tasks")
+    tables = [SQLModel.metadata.tables[name] for name in names]
     async with engine.begin() as conn:
         # CREATE TABLE IF NOT EXISTS still races on the type catalogue between replicas.
         await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})

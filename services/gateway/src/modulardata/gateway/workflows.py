@@ -6,9 +6,9 @@ import asyncio
 import logging
 from uuid import UUID, uuid4
 
-from sqlalchemy import delete
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import col
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from modulardata.contracts import topics
@@ -16,29 +16,27 @@ from modulardata.contracts.base import Message
 from modulardata.contracts.commands import CreateSession, DeleteSession, IngestDataset
 from modulardata.contracts.envelope import Envelope
 from modulardata.gateway.exceptions import Unavailable
-from modulardata.gateway.queries import wait_for_session, wait_until_gone
-from modulardata.gateway.tables import AcceptedTask
+from modulardata.gateway.queries import wait_until_gone, wait_until_projected
+from modulardata.gateway.tables import AcceptedSession, AcceptedTask
 from modulardata.gateway.upload import StoredUpload
 from modulardata.messaging.bus import Bus, PublishUnconfirmed, Undo
 from modulardata.storage import ObjectStorage
-from modulardata.versioning.readmodels import SessionView
 
 log = logging.getLogger(__name__)
 
 
 async def create_session(
-    engine: AsyncEngine, bus: Bus, owner: str, name: str | None, wait_s: float
-) -> tuple[UUID, SessionView | None]:
-    """Ask for a new session; returns its id and its row, or None if not projected in time."""
+    engine: AsyncEngine, bus: Bus, owner: str, name: str | None
+) -> AcceptedSession:
+    """Record a new session and ask versioning for it: from then on the API serves it, and the
+    commands sent to it queue behind its creation (same key, same partition)."""
     session_id = uuid4()
+    accepted = AcceptedSession(session_id=session_id, owner=owner, name=name)
     command = CreateSession(session_id=session_id, owner=owner, name=name)
-    await _publish(
-        bus,
-        Envelope.wrap(command, session_id=session_id, correlation_id=uuid4()),
-        topics.VERSIONING_COMMANDS,
-        see=f"GET /v1/sessions/{session_id}",
-    )
-    return session_id, await wait_for_session(engine, session_id, wait_s)
+    envelope = Envelope.wrap(command, session_id=session_id, correlation_id=uuid4())
+    see = f"GET /v1/sessions/{session_id}"
+    await _record_then_publish(engine, bus, accepted, envelope, topics.VERSIONING_COMMANDS, see=see)
+    return accepted
 
 
 async def delete_session(
@@ -64,9 +62,14 @@ async def accept_upload(
     session_id: UUID,
     task_id: UUID,
     upload: StoredUpload,
+    wait_s: float,
 ) -> None:
     """Record the upload task and hand it to the profiler; if either fails, nothing remains
-    (also when Kafka confirms too late, and then loses it)."""
+    (also when Kafka confirms too late, and then loses it).
+
+    The profiler's report reaches versioning on another topic than the session's creation, so a
+    session just created must be in the log first: it is waited for (Unavailable after
+    `wait_s`)."""
     command = IngestDataset(
         session_id=session_id,
         upload_uri=upload.uri,
@@ -81,6 +84,13 @@ async def accept_upload(
     async def discard_upload() -> None:
         await asyncio.to_thread(storage.delete, upload.uri)
 
+    if not await wait_until_projected(engine, session_id, wait_s):
+        await discard_upload()
+        raise Unavailable(
+            f"session {session_id} is still being created; try again",
+            code="session_not_ready",
+            retry_after_s=1,
+        )
     await accept_task(
         engine, bus, accepted, command, topics.PROFILER_COMMANDS, discard=discard_upload
     )
@@ -116,31 +126,65 @@ async def accept_task(
     neither its record nor what `discard` removes."""
     task_id = accepted.task_id
     envelope = Envelope.wrap(command, session_id=accepted.session_id, correlation_id=task_id)
+    await _record_then_publish(
+        engine,
+        bus,
+        accepted,
+        envelope,
+        base_topic,
+        see=f"GET /v1/tasks/{task_id}",
+        task_id=task_id,
+        discard=discard,
+    )
+
+
+async def _record_then_publish(
+    engine: AsyncEngine,
+    bus: Bus,
+    record: SQLModel,
+    envelope: Envelope,
+    base_topic: str,
+    *,
+    see: str,
+    task_id: UUID | None = None,
+    discard: Undo | None = None,
+) -> None:
+    """Record what is accepted before its command is published, so the answer's ids are served
+    at once; if the command will not arrive, neither the record nor what `discard` removes
+    remains."""
 
     async def forget() -> None:
-        async with engine.begin() as conn:
-            statement = delete(AcceptedTask).where(col(AcceptedTask.task_id) == task_id)
-            await conn.execute(statement)
+        async with AsyncSession(engine) as session:
+            stored = await session.get(type(record), inspect(record).identity)
+            if stored is not None:
+                await session.delete(stored)
+                await session.commit()
         if discard is not None:
             await discard()
 
     try:
-        async with AsyncSession(engine) as session:
-            session.add(accepted)
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            session.add(record)
             await session.commit()
     except Exception:
         if discard is not None:
             await discard()
         raise
-    await _publish(bus, envelope, base_topic, see=f"GET /v1/tasks/{task_id}", if_lost=forget)
+    await _publish(bus, envelope, base_topic, see=see, task_id=task_id, if_lost=forget)
 
 
 async def _publish(
-    bus: Bus, envelope: Envelope, base_topic: str, *, see: str, if_lost: Undo | None = None
+    bus: Bus,
+    envelope: Envelope,
+    base_topic: str,
+    *,
+    see: str,
+    task_id: UUID | None = None,
+    if_lost: Undo | None = None,
 ) -> None:
     """Publish, or Unavailable: `queue_unavailable` when the command will not arrive,
-    `queue_unconfirmed` when it may (`see` says where to look before sending it again)."""
-    task_id = envelope.correlation_id if if_lost is not None else None
+    `queue_unconfirmed` when it may (`see` says where to look before sending it again, and
+    `task_id` is the task it would make)."""
     try:
         await bus.publish(envelope, base_topic, if_lost=if_lost)
     except PublishUnconfirmed as exc:

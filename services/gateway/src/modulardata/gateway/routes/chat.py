@@ -45,6 +45,7 @@ async def send_message(
     owner: OwnerDep,
     engine: EngineDep,
     bus: BusDep,
+    settings: SettingsDep,
     response: Response,
 ) -> ChatAcceptedResponse:
     """Ask for a change in plain English; the session's messages are answered in order.
@@ -53,7 +54,7 @@ async def send_message(
     with a new version (or a head move, for "undo that"), `failed` with the reason, or
     `needs_input` with a question to answer in a next message.
     """
-    require_dataset(session)
+    await require_dataset(session, engine, settings.upload_wait_s)
     message_id = uuid4()
     command = SendChatMessage(
         session_id=session.session_id, chat_message_id=message_id, text=body.message

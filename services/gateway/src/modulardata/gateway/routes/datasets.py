@@ -79,6 +79,7 @@ async def upload_dataset(
         session_id=session.session_id,
         task_id=task_id,
         upload=upload,
+        wait_s=settings.session_wait_s,
     )
     response.headers["Location"] = f"/v1/tasks/{task_id}"
     view = await queries.wait_for_task(engine, task_id, settings.upload_wait_s)

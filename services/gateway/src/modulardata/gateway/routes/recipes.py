@@ -18,6 +18,7 @@ from modulardata.gateway.deps import (
     EngineDep,
     OwnerDep,
     SessionDep,
+    SettingsDep,
     StorageDep,
     parse_id,
     require_dataset,
@@ -98,11 +99,12 @@ async def replay_recipe(
     owner: OwnerDep,
     engine: EngineDep,
     bus: BusDep,
+    settings: SettingsDep,
     response: Response,
 ) -> TaskAcceptedResponse:
     """Apply a recipe's steps (from GET .../recipe?format=json, of any session) to this
     session's head, as one new version; follow the task at GET /v1/tasks/{task_id}."""
-    require_dataset(session)
+    await require_dataset(session, engine, settings.upload_wait_s)
     steps = body.recipe.steps
     if not steps:
         raise Conflict("the recipe has no steps to replay", code="empty_recipe")

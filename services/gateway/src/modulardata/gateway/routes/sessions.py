@@ -16,37 +16,26 @@ from modulardata.gateway.schemas import (
     SessionCreatedResponse,
     SessionDeletingResponse,
     SessionListResponse,
-    SessionPendingResponse,
     SessionResponse,
 )
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
 
-@router.post(
-    "",
-    status_code=201,
-    responses={202: {"model": SessionPendingResponse, "description": "Not visible yet."}},
-)
+@router.post("", status_code=201)
 async def create_session(
     owner: OwnerDep,
     engine: EngineDep,
     bus: BusDep,
-    settings: SettingsDep,
     response: Response,
     body: CreateSessionRequest | None = None,
-) -> SessionCreatedResponse | SessionPendingResponse:
-    """Create a session owned by the caller; 202 if it is not visible within the wait."""
+) -> SessionCreatedResponse:
+    """Create a session owned by the caller; its id may be used in the very next request."""
     name = body.name if body else None
-    session_id, view = await workflows.create_session(
-        engine, bus, owner, name, settings.session_wait_s
-    )
-    response.headers["Location"] = f"/v1/sessions/{session_id}"
-    if view is None:
-        response.status_code = 202
-        return SessionPendingResponse(session_id=session_id)
+    accepted = await workflows.create_session(engine, bus, owner, name)
+    response.headers["Location"] = f"/v1/sessions/{accepted.session_id}"
     return SessionCreatedResponse(
-        session_id=view.session_id, name=view.name, created_at=view.created_at
+        session_id=accepted.session_id, name=accepted.name, created_at=accepted.created_at
     )
 
 
