@@ -42,9 +42,9 @@ from modulardata.gateway.main import create_app
 from modulardata.gateway.queries import UNSEEN_EXPIRY
 from modulardata.gateway.tables import AcceptedSession, AcceptedTask
 from modulardata.messaging.bus import Bus
-from modulardata.profiler.profile import generate_profile
-from modulardata.profiler.profiles import store_profile
-from modulardata.profiler.prompt import to_prompt
+from modulardata.profiling.profile import generate_profile
+from modulardata.profiling.profiles import store_profile
+from modulardata.profiling.prompt import to_prompt
 from modulardata.storage import ObjectStorage
 from modulardata.versioning.readmodels import (
     READ_MODELS,

@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from modulardata.contracts.limits import DatasetLimits, LimitExceeded
-from modulardata.profiler.exceptions import IngestionError
+from modulardata.ingestion.exceptions import IngestionError
 from modulardata.profiler.pipeline import convert_upload
 from tests.data.corpus import CASES, MAX_ROWS, Case
 

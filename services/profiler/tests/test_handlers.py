@@ -28,9 +28,9 @@ from modulardata.contracts.limits import DatasetLimits
 from modulardata.messaging.bus import Bus
 from modulardata.profiler.config import ProfilerSettings
 from modulardata.profiler.main import create_app, create_broker
-from modulardata.profiler.profiles import load_profile, profile_key
 from modulardata.profiler.readers import UploadReaders, read_outcome
 from modulardata.profiler.uploads import upload_node_id, version_key
+from modulardata.profiling.profiles import load_profile, profile_key
 from modulardata.storage import LocalStorage, sha256_file
 
 

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from modulardata.contracts.values import logical_type
-from modulardata.profiler.tally import Codes, dictionary_codes
+from modulardata.profiling.tally import Codes, dictionary_codes
 
 _ID_LIKE = re.compile(r"(?:^|[_\s.-])(?i:id)$|[a-z0-9](?:Id|ID)$")
 """`id`, `customer_id`, `Customer ID`, `customerId`; not `paid`."""

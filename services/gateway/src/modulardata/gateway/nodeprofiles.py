@@ -8,7 +8,7 @@ from uuid import UUID
 
 from modulardata.contracts.profile import Profile
 from modulardata.gateway.exceptions import NotFound
-from modulardata.profiler.profiles import load_profile
+from modulardata.profiling.profiles import load_profile
 from modulardata.storage import ObjectNotFound, ObjectStorage
 
 

@@ -1,7 +1,7 @@
 """Streaming a multipart upload straight into object storage, never holding it whole in memory.
 
 The body is pushed chunk by chunk through python-multipart's parser; the bytes of the `file`
-part are hashed, held to the dataset limits (`modulardata.profiler.uploadlimits`) and written
+part are hashed, held to the dataset limits (`modulardata.ingestion.uploadlimits`) and written
 to storage in large blocks on threads of their own. The object appears only when the whole
 upload was accepted: any failure, a limit exceeded among them, leaves nothing stored. Whether
 a file within the limits can be read (text, a workbook, or something else) is the profiler's
@@ -29,7 +29,7 @@ from python_multipart.multipart import parse_options_header
 from modulardata.contracts.limits import DatasetLimits
 from modulardata.contracts.text import FILE_NAME_CHARS
 from modulardata.gateway.exceptions import BadUpload, MissingFilePart, UnsupportedMediaType
-from modulardata.profiler.uploadlimits import UploadInspector
+from modulardata.ingestion.uploadlimits import UploadInspector
 from modulardata.storage import ObjectStorage
 
 if TYPE_CHECKING:

@@ -1,69 +1,13 @@
-"""The profiler's errors; an `IngestionError` is bad input, reported as `IngestionFailed`."""
+"""The profiler's own errors and how its failures are classified (bad input is an
+`IngestionError`, in `modulardata.ingestion.exceptions`)."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from modulardata.contracts.events import IngestionErrorCode
 from modulardata.messaging.failures import FailureClassifier
 from modulardata.storage import InvalidStorageUri, ObjectNotFound, StorageError
 
 
-class ProfilerError(Exception):
-    """Base of every error the profiler raises on purpose."""
-
-
-class IngestionError(ProfilerError):
-    """An upload cannot become a dataset; `reason` says why in plain words."""
-
-    code: ClassVar[IngestionErrorCode]
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class EmptyFile(IngestionError):
-    """The file holds nothing but blank space."""
-
-    code = "empty_file"
-
-
-class HeaderOnly(IngestionError):
-    """The file has a header row and no data rows."""
-
-    code = "header_only"
-
-
-class NotText(IngestionError):
-    """The file is binary: not text, and not a workbook, Parquet or JSON file either."""
-
-    code = "not_text"
-
-
-class Undecodable(IngestionError):
-    """The file is text, but in no encoding that fits (or in several at once)."""
-
-    code = "undecodable"
-
-
-class UnterminatedQuote(IngestionError):
-    """A quoted value is opened and never closed."""
-
-    code = "unterminated_quote"
-
-
-class Unreadable(IngestionError):
-    """The file cannot be read as a table for any other reason (e.g. too many ragged rows)."""
-
-    code = "unreadable"
-
-
-class InvalidUtf8(ProfilerError):
-    """pyarrow met bytes that are not UTF-8: the text is read again in its legacy encoding."""
-
-
-class ReadInterrupted(ProfilerError):
+class ReadInterrupted(Exception):
     """Reading an upload failed for storage or disk, in the reader process: worth a retry."""
 
 

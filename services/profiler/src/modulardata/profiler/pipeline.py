@@ -11,9 +11,9 @@ from pathlib import Path
 
 from modulardata.contracts.limits import DatasetLimits
 from modulardata.contracts.profile import Profile
-from modulardata.profiler.ingest import Ingested, read_upload
-from modulardata.profiler.profile import generate_profile
+from modulardata.ingestion.ingest import Ingested, read_upload
 from modulardata.profiler.versionfile import write_version
+from modulardata.profiling.profile import generate_profile
 
 
 def convert_upload(

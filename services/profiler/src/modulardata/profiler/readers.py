@@ -19,7 +19,8 @@ from modulardata.contracts.base import Message
 from modulardata.contracts.commands import IngestDataset
 from modulardata.contracts.events import IngestionErrorCode, IngestionFailed
 from modulardata.contracts.limits import DatasetLimits, LimitExceeded
-from modulardata.profiler.exceptions import FAILURES, IngestionError, ReadInterrupted
+from modulardata.ingestion.exceptions import IngestionError
+from modulardata.profiler.exceptions import FAILURES, ReadInterrupted
 from modulardata.profiler.uploads import ingest_upload, upload_node_id
 from modulardata.storage.settings import StorageSettings
 

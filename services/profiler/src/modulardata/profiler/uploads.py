@@ -11,9 +11,9 @@ from modulardata.contracts.commands import IngestDataset
 from modulardata.contracts.events import DatasetIngested, DatasetProfiled
 from modulardata.contracts.limits import DatasetLimits
 from modulardata.contracts.values import ColumnSchema
-from modulardata.profiler.exceptions import Unreadable
+from modulardata.ingestion.exceptions import Unreadable
 from modulardata.profiler.pipeline import convert_upload
-from modulardata.profiler.profiles import profile_key, profiled, store_profile
+from modulardata.profiling.profiles import profile_key, profiled, store_profile
 from modulardata.storage import InvalidStorageUri, ObjectNotFound, ObjectStorage, sha256_file
 
 

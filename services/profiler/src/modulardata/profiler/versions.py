@@ -5,8 +5,8 @@ from __future__ import annotations
 import pyarrow.parquet as pq
 
 from modulardata.contracts.events import DatasetProfiled, TransformationExecuted
-from modulardata.profiler.profile import generate_profile
-from modulardata.profiler.profiles import load_profile, profile_key, profiled, store_profile
+from modulardata.profiling.profile import generate_profile
+from modulardata.profiling.profiles import load_profile, profile_key, profiled, store_profile
 from modulardata.storage import ObjectStorage
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from modulardata.profiler.profile import generate_profile
-from modulardata.profiler.prompt import to_prompt
+from modulardata.profiling.profile import generate_profile
+from modulardata.profiling.prompt import to_prompt
 
 
 def profile_summary(frame: pd.DataFrame, max_tokens: int) -> str:

@@ -13,7 +13,7 @@ from modulardata.gateway.deps import EngineDep, SessionDep, StorageDep, parse_id
 from modulardata.gateway.exceptions import NotFound
 from modulardata.gateway.nodeprofiles import node_profile
 from modulardata.gateway.schemas import ErrorBody
-from modulardata.profiler.prompt import to_prompt
+from modulardata.profiling.prompt import to_prompt
 
 router = APIRouter(prefix="/v1/sessions", tags=["profiles"])
 

@@ -6,7 +6,7 @@ import zipfile
 from pathlib import Path
 
 from modulardata.contracts.profile import SourceFormat
-from modulardata.profiler.exceptions import EmptyFile, NotText
+from modulardata.ingestion.exceptions import EmptyFile, NotText
 
 HEAD_BYTES = 64 * 1024
 """How much of the start of a file format detection and dialect sniffing look at."""

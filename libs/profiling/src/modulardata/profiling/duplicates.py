@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from modulardata.profiler.tally import dictionary_codes
+from modulardata.profiling.tally import dictionary_codes
 
 RowKeys = npt.NDArray[np.uint64]
 

@@ -10,8 +10,8 @@ import pytest
 
 from modulardata.contracts.limits import COLUMN_NAME_CHARS, DatasetLimits, LimitExceeded
 from modulardata.contracts.values import ColumnSchema
-from modulardata.profiler.exceptions import IngestionError
-from modulardata.profiler.ingest import Ingested, read_upload
+from modulardata.ingestion.exceptions import IngestionError
+from modulardata.ingestion.ingest import Ingested, read_upload
 
 TINY_BLOCK = 64
 """Bytes per block in tests that need type inference to see only the first rows."""

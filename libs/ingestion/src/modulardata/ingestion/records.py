@@ -14,9 +14,9 @@ import pyarrow.parquet as pq
 from python_calamine import CalamineError, CalamineWorkbook
 
 from modulardata.contracts.profile import RenamedColumn
-from modulardata.profiler.columns import canonical_table, unique_names
-from modulardata.profiler.dialect import looks_like_header
-from modulardata.profiler.exceptions import EmptyFile, HeaderOnly, InvalidUtf8, Unreadable
+from modulardata.ingestion.columns import canonical_table, unique_names
+from modulardata.ingestion.dialect import looks_like_header
+from modulardata.ingestion.exceptions import EmptyFile, HeaderOnly, InvalidUtf8, Unreadable
 
 
 def read_xlsx(path: Path) -> tuple[pa.Table, str, bool, list[RenamedColumn]]:

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from modulardata.contracts.profile import SemanticType
-from modulardata.profiler.tally import Counts
+from modulardata.profiling.tally import Counts
 
 Positions = npt.NDArray[np.intp]
 

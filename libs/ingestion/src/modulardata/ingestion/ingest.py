@@ -18,13 +18,13 @@ import pyarrow.compute as pc
 
 from modulardata.contracts.limits import DatasetLimits
 from modulardata.contracts.profile import RenamedColumn, SourceFormat, SourceReport
-from modulardata.profiler.csvfile import DEFAULT_BLOCK_SIZE, read_csv
-from modulardata.profiler.dialect import sniff_dialect
-from modulardata.profiler.exceptions import InvalidUtf8, NotText
-from modulardata.profiler.formats import detect_format, read_head
-from modulardata.profiler.records import read_json, read_json_lines, read_parquet, read_xlsx
-from modulardata.profiler.textfile import TextFile, is_utf8, open_text, scan_text, transcode_legacy
-from modulardata.profiler.uploadlimits import GZIP_MAGIC, check_archive, gunzip
+from modulardata.ingestion.csvfile import DEFAULT_BLOCK_SIZE, read_csv
+from modulardata.ingestion.dialect import sniff_dialect
+from modulardata.ingestion.exceptions import InvalidUtf8, NotText
+from modulardata.ingestion.formats import detect_format, read_head
+from modulardata.ingestion.records import read_json, read_json_lines, read_parquet, read_xlsx
+from modulardata.ingestion.textfile import TextFile, is_utf8, open_text, scan_text, transcode_legacy
+from modulardata.ingestion.uploadlimits import GZIP_MAGIC, check_archive, gunzip
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ import pyarrow as pa
 import pytest
 
 from modulardata.contracts.profile import Profile
-from modulardata.profiler.profile import generate_profile
-from modulardata.profiler.prompt import estimate_tokens, to_prompt
+from modulardata.profiling.profile import generate_profile
+from modulardata.profiling.prompt import estimate_tokens, to_prompt
 
 
 @pytest.fixture(scope="module")

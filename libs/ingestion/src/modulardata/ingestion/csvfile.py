@@ -23,8 +23,8 @@ import pyarrow.csv as pacsv
 
 from modulardata.contracts.limits import DatasetLimits
 from modulardata.contracts.profile import QuarantinedRow
-from modulardata.profiler.dialect import CsvDialect
-from modulardata.profiler.exceptions import (
+from modulardata.ingestion.dialect import CsvDialect
+from modulardata.ingestion.exceptions import (
     HeaderOnly,
     IngestionError,
     InvalidUtf8,

@@ -21,11 +21,11 @@ from modulardata.contracts.profile import (
     StringHygiene,
     ValueCount,
 )
-from modulardata.profiler.duplicates import RowKeys, value_keys
-from modulardata.profiler.numbers import column_numbers, summarize, text_numbers
-from modulardata.profiler.semantic import Classified, classify, verdict
-from modulardata.profiler.spelling import CLUSTER_LIMIT, case_variants, spelling_clusters
-from modulardata.profiler.tally import Tally, sampled, tally, top
+from modulardata.profiling.duplicates import RowKeys, value_keys
+from modulardata.profiling.numbers import column_numbers, summarize, text_numbers
+from modulardata.profiling.semantic import Classified, classify, verdict
+from modulardata.profiling.spelling import CLUSTER_LIMIT, case_variants, spelling_clusters
+from modulardata.profiling.tally import Tally, sampled, tally, top
 
 CLASSIFY_LIMIT = 50_000
 """Most distinct values classified one by one; a column with more is classified on a sample."""

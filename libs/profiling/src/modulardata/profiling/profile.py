@@ -13,10 +13,10 @@ import pandas as pd
 import pyarrow as pa
 
 from modulardata.contracts.profile import ColumnProfile, Profile, SourceReport
-from modulardata.profiler.columnprofile import ColumnResult, profile_column
-from modulardata.profiler.duplicates import RowHashes
-from modulardata.profiler.findings import find_problems
-from modulardata.profiler.tally import sample_positions
+from modulardata.profiling.columnprofile import ColumnResult, profile_column
+from modulardata.profiling.duplicates import RowHashes
+from modulardata.profiling.findings import find_problems
+from modulardata.profiling.tally import sample_positions
 
 THREADS = 2
 PARALLEL_ROWS = 50_000

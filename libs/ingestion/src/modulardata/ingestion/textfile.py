@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from charset_normalizer import from_bytes
 
-from modulardata.profiler.exceptions import EmptyFile, NotText, Undecodable
+from modulardata.ingestion.exceptions import EmptyFile, NotText, Undecodable
 
 _CHUNK = 1024 * 1024
 _QUOTE = ord('"')

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import IO, Protocol
 
 from modulardata.contracts.limits import DatasetLimits, LimitExceeded
-from modulardata.profiler.dialect import DELIMITERS
-from modulardata.profiler.exceptions import Unreadable
+from modulardata.ingestion.dialect import DELIMITERS
+from modulardata.ingestion.exceptions import Unreadable
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"

@@ -20,7 +20,7 @@ from modulardata.contracts.profile import (
     SuggestedOperation,
     ValueCluster,
 )
-from modulardata.profiler.semantic import FALSE_WORDS, TRUE_WORDS
+from modulardata.profiling.semantic import FALSE_WORDS, TRUE_WORDS
 
 WEIGHTS: dict[FindingKind, float] = {
     "empty_column": 3.0,

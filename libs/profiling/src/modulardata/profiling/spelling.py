@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from modulardata.contracts.profile import ValueCluster, ValueCount
-from modulardata.profiler.aliases import COUNTRIES
+from modulardata.profiling.aliases import COUNTRIES
 
 CLUSTER_LIMIT = 5000
 """Most distinct values a column may have for spelling clusters to be looked for."""

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from modulardata.contracts.profile import RenamedColumn
-from modulardata.profiler.columns import unique_names
-from modulardata.profiler.formats import HEAD_BYTES
+from modulardata.ingestion.columns import unique_names
+from modulardata.ingestion.formats import HEAD_BYTES
 
 DELIMITERS = (",", "\t", ";", "|")
 """Candidates, in order of preference when two fit equally well."""

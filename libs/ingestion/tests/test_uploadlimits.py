@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from modulardata.contracts.limits import DatasetLimits, LimitExceeded
-from modulardata.profiler.ingest import read_upload
-from modulardata.profiler.uploadlimits import UploadInspector
+from modulardata.ingestion.ingest import read_upload
+from modulardata.ingestion.uploadlimits import UploadInspector
 from tests.support.bombs import gzip_bomb, wide_csv, xlsx_bomb
 
 SMALL = DatasetLimits(cell_bytes=1000, columns=10, rows=1000, decompressed_bytes=1 << 20)

@@ -11,8 +11,8 @@ import pytest
 
 from modulardata.contracts.limits import DatasetLimits
 from modulardata.contracts.profile import Finding, Profile
-from modulardata.profiler.ingest import read_upload
-from modulardata.profiler.profile import generate_profile
+from modulardata.ingestion.ingest import read_upload
+from modulardata.profiling.profile import generate_profile
 
 CUSTOMERS = Path(__file__).parents[3] / "examples" / "customers.csv"
 
