@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.events import SessionDeleted, VersionCommitted
 from modulardata.contracts.values import ColumnSchema
+from modulardata.readmodels.engine import make_engine
 from modulardata.versioning import eventstore, sealing
-from modulardata.versioning.db import make_engine
 from modulardata.versioning.main import migrate
 
 SESSIONS = 20

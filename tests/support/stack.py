@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 from modulardata.gateway.keys import create_api_key
-from modulardata.versioning.db import make_engine
+from modulardata.readmodels.engine import make_engine
 
 BIN = Path(sys.executable).parent
 DEFAULT_KAFKA = "127.0.0.1:19092"

@@ -45,14 +45,14 @@ from modulardata.messaging.bus import Bus
 from modulardata.profiling.profile import generate_profile
 from modulardata.profiling.profiles import store_profile
 from modulardata.profiling.prompt import to_prompt
-from modulardata.storage import ObjectStorage
-from modulardata.versioning.readmodels import (
+from modulardata.readmodels.views import (
     READ_MODELS,
     ChatLogView,
     NodeView,
     SessionView,
     TaskView,
 )
+from modulardata.storage import ObjectStorage
 from tests.support.bombs import wide_csv
 from tests.support.postgres import server_url
 

@@ -29,8 +29,8 @@ from modulardata.gateway.errors import install_error_handlers
 from modulardata.gateway.exceptions import NotFound
 from modulardata.gateway.main import create_app
 from modulardata.gateway.routes import data, diff
+from modulardata.readmodels.views import NodeView, SessionView
 from modulardata.storage import LocalStorage
-from modulardata.versioning.readmodels import NodeView, SessionView
 
 NOW = datetime.now(UTC)
 SESSION = SessionView(session_id=uuid4(), owner="me", created_at=NOW, updated_at=NOW)

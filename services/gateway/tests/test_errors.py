@@ -18,7 +18,7 @@ from modulardata.gateway.admission import session_has_room
 from modulardata.gateway.config import GatewaySettings
 from modulardata.gateway.deps import authenticate, owned_session
 from modulardata.gateway.main import create_app
-from modulardata.versioning.readmodels import SessionView
+from modulardata.readmodels.views import SessionView
 
 # Nothing listens on port 1: every database call fails at once.
 DOWN_DATABASE = "postgresql://postgres@127.0.0.1:1/none"

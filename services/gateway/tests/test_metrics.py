@@ -16,8 +16,8 @@ from modulardata.contracts.deadletters import MessageDeadLettered
 from modulardata.gateway.config import GatewaySettings
 from modulardata.gateway.main import create_app
 from modulardata.gateway.tables import create_tables
+from modulardata.readmodels.engine import make_engine
 from modulardata.versioning import deadletters
-from modulardata.versioning.db import make_engine
 from tests.support.postgres import fresh_database, server_url
 
 

@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 from modulardata.gateway.chatschemas import BranchesResponse
 from modulardata.gateway.queries import History, OwnedTask
 from modulardata.gateway.schemas import HistoryResponse, TaskResponse
-from modulardata.versioning.readmodels import ChatLogView, NodeView, SessionView, TaskView
+from modulardata.readmodels.views import ChatLogView, NodeView, SessionView, TaskView
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 LATER = NOW + timedelta(seconds=3)

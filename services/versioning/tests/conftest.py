@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from modulardata.readmodels.engine import make_engine
 from modulardata.storage import LocalStorage
-from modulardata.versioning.db import make_engine
 from modulardata.versioning.handlers import VersioningHandlers
 from modulardata.versioning.main import migrate
 

@@ -12,8 +12,8 @@ from uuid import UUID, uuid4
 import pytest
 
 from modulardata.contracts.deadletters import MessageDeadLettered
+from modulardata.readmodels.engine import make_engine
 from modulardata.versioning import admin, deadletters
-from modulardata.versioning.db import make_engine
 
 SESSION, TASK = uuid4(), uuid4()
 BODY = b'{"type": "SendChatMessage", "payload": {"text": "caf\xc3\xa9 \\u0000"}}'

@@ -27,10 +27,10 @@ from modulardata.contracts.events import (
     TaskSucceeded,
     TransformationFailed,
 )
+from modulardata.readmodels.views import TaskView
 from modulardata.versioning import deadletters, domain, eventstore, projector
 from modulardata.versioning.deadletters import DeadLetter
 from modulardata.versioning.handlers import VersioningHandlers
-from modulardata.versioning.readmodels import TaskView
 from services.versioning.tests.uploads import ingested
 
 NUL_BODY = b'{"type": "SendChatMessage", "payload": {"text": "a\x00b"}}'

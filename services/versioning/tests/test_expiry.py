@@ -9,10 +9,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from modulardata.contracts.commands import CreateSession, SendChatMessage
 from modulardata.contracts.envelope import Envelope
+from modulardata.readmodels.views import TaskView
 from modulardata.versioning import projector
 from modulardata.versioning.expiry import expire_silent_tasks
 from modulardata.versioning.handlers import VersioningHandlers
-from modulardata.versioning.readmodels import TaskView
 from services.versioning.tests.uploads import ingested
 
 

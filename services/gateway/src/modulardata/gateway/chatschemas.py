@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from modulardata.contracts.text import ChatText
 from modulardata.gateway.queries import History
-from modulardata.versioning.readmodels import NodeView
+from modulardata.readmodels.views import NodeView
 
 
 class ChatMessageRequest(BaseModel):

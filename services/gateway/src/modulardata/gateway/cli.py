@@ -24,7 +24,7 @@ from modulardata.gateway.keys import (
 )
 from modulardata.gateway.main import create_app
 from modulardata.gateway.tables import create_tables
-from modulardata.versioning.db import make_engine
+from modulardata.readmodels.engine import make_engine
 
 T = TypeVar("T")
 

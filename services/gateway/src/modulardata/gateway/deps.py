@@ -20,8 +20,8 @@ from modulardata.gateway.metrics import GatewayMetrics
 from modulardata.gateway.queries import OwnedTask
 from modulardata.gateway.ratelimit import RateLimits
 from modulardata.messaging.bus import Bus
+from modulardata.readmodels.views import SessionView
 from modulardata.storage import ObjectStorage
-from modulardata.versioning.readmodels import SessionView
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from modulardata.gateway.exceptions import NotFound
-from modulardata.versioning.readmodels import ChatLogView, NodeView
+from modulardata.readmodels.views import ChatLogView, NodeView
 
 
 @dataclass(frozen=True)

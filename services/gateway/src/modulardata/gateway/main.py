@@ -33,7 +33,7 @@ from modulardata.gateway.schemas import ErrorBody
 from modulardata.gateway.tables import create_tables
 from modulardata.messaging.bus import Bus, make_broker
 from modulardata.messaging.topics import ensure_topics
-from modulardata.versioning.db import make_engine
+from modulardata.readmodels.engine import make_engine
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from modulardata.gateway.exceptions import NotFound
 from modulardata.gateway.tables import AcceptedSession, AcceptedTask
-from modulardata.versioning.readmodels import (
+from modulardata.readmodels.views import (
     FINISHED_STATUSES,
     READ_MODELS,
     ChatLogView,

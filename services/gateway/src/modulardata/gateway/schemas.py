@@ -12,7 +12,7 @@ from modulardata.contracts.operations import Plan
 from modulardata.contracts.text import Name
 from modulardata.contracts.values import ChangeSummary, ColumnSchema
 from modulardata.gateway.queries import History, OwnedTask
-from modulardata.versioning.readmodels import FINISHED_STATUSES, SessionView
+from modulardata.readmodels.views import FINISHED_STATUSES, SessionView
 
 
 class ErrorDetail(BaseModel):

@@ -16,9 +16,9 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from modulardata.messaging.bus import make_broker
+from modulardata.readmodels.engine import make_engine
 from modulardata.versioning import deadletters
 from modulardata.versioning.config import VersioningSettings
-from modulardata.versioning.db import make_engine
 from modulardata.versioning.deadletters import DeadLetter
 
 T = TypeVar("T")

@@ -6,9 +6,9 @@ import argparse
 import asyncio
 
 from modulardata.messaging.service import configure_logging
+from modulardata.readmodels.engine import make_engine
 from modulardata.versioning import projector
 from modulardata.versioning.config import VersioningSettings
-from modulardata.versioning.db import make_engine
 from modulardata.versioning.main import create_app, migrate
 
 

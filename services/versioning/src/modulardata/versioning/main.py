@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from modulardata.contracts import topics
 from modulardata.messaging.bus import Bus, make_broker
 from modulardata.messaging.service import service_app
+from modulardata.readmodels.engine import make_engine
 from modulardata.versioning import (
     deadletters,
     eventstore,
@@ -20,7 +21,6 @@ from modulardata.versioning import (
     retention,
 )
 from modulardata.versioning.config import VersioningSettings
-from modulardata.versioning.db import make_engine
 from modulardata.versioning.exceptions import FAILURES
 from modulardata.versioning.handlers import VersioningHandlers
 

@@ -35,10 +35,7 @@ from modulardata.contracts.events import (
     TransformationPlanned,
     VersionCommitted,
 )
-from modulardata.versioning import eventstore
-from modulardata.versioning.eventstore import RecordedEvent
-from modulardata.versioning.exceptions import FAILURES
-from modulardata.versioning.readmodels import (
+from modulardata.readmodels.views import (
     ADDED_COLUMNS,
     FINISHED_STATUSES,
     GATEWAY_SESSION_TABLES,
@@ -50,6 +47,9 @@ from modulardata.versioning.readmodels import (
     SkippedEventView,
     TaskView,
 )
+from modulardata.versioning import eventstore
+from modulardata.versioning.eventstore import RecordedEvent
+from modulardata.versioning.exceptions import FAILURES
 
 log = logging.getLogger(__name__)
 

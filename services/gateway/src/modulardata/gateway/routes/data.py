@@ -22,8 +22,8 @@ from modulardata.gateway.errors import error_response
 from modulardata.gateway.exceptions import NotFound
 from modulardata.gateway.schemas import MAX_OFFSET, ErrorBody
 from modulardata.gateway.viewschemas import RowsPage
+from modulardata.readmodels.views import NodeView, SessionView
 from modulardata.storage import ObjectStorage
-from modulardata.versioning.readmodels import NodeView, SessionView
 
 router = APIRouter(prefix="/v1/sessions", tags=["data"])
 
