@@ -96,6 +96,12 @@ class GatewaySettings(KafkaSettings, StorageSettings):
     unavailable_retry_after_s: int = Field(
         default=2, ge=1, description="The Retry-After of a 503, in seconds."
     )
+    database_pool_size: int = Field(
+        default=15,
+        ge=1,
+        description="Connections the gateway keeps open to PostgreSQL, every one of them between "
+        "bursts: opening one on a loaded host can take seconds, so none is closed and reopened.",
+    )
     database_pool_timeout_s: float = Field(
         default=10.0,
         gt=0,

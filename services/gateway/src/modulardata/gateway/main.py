@@ -56,6 +56,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         settings=settings,
         engine=make_engine(
             settings.database_url,
+            pool_size=settings.database_pool_size,
+            max_overflow=0,
             pool_timeout_s=settings.database_pool_timeout_s,
             connect_timeout_s=settings.database_connect_timeout_s,
         ),
