@@ -23,10 +23,11 @@ from modulardata.contracts.events import (
 )
 from modulardata.executor.config import ExecutorSettings
 from modulardata.executor.main import create_app, create_broker
-from modulardata.executor.versions import transformation_node_id, version_key
+from modulardata.executor.versions import transformation_node_id
 from modulardata.messaging.bus import Bus
 from modulardata.sandbox.sandbox import Sandbox
 from modulardata.storage import LocalStorage, sha256_file
+from modulardata.storage.layout import version_key
 
 
 class Executor:

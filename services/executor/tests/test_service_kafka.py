@@ -25,10 +25,10 @@ from modulardata.contracts import topics
 from modulardata.contracts.commands import ExecuteTransformation
 from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.events import TransformationExecuted
-from modulardata.executor.versions import version_key
 from modulardata.messaging.settings import KafkaSettings
 from modulardata.messaging.topics import ensure_topics
 from modulardata.storage import LocalStorage
+from modulardata.storage.layout import version_key
 
 KAFKA = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092")
 EXECUTOR = Path(sys.executable).parent / "modulardata-executor"

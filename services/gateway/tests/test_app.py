@@ -53,6 +53,7 @@ from modulardata.readmodels.views import (
     TaskView,
 )
 from modulardata.storage import ObjectStorage
+from modulardata.storage.layout import profile_key
 from tests.support.bombs import wide_csv
 from tests.support.postgres import server_url
 
@@ -871,9 +872,7 @@ async def test_a_nodes_profile_is_served_once_ready_as_json_and_text(gateway: Ga
     assert (waiting.status_code, waiting.json()["error"]["code"]) == (404, "profile_not_ready")
 
     profile = generate_profile(pa.table({"city": ["Oslo", "oslo", None]}))
-    uri = store_profile(
-        gateway.storage, f"sessions/{session_id}/nodes/{node_id}.profile.json", profile
-    )
+    uri = store_profile(gateway.storage, profile_key(session_id, node_id), profile)
     async with gateway.engine.begin() as conn:
         await conn.execute(
             update(NodeView).where(col(NodeView.node_id) == node_id).values(profile_uri=uri)

@@ -29,9 +29,10 @@ from modulardata.messaging.bus import Bus
 from modulardata.profiler.config import ProfilerSettings
 from modulardata.profiler.main import create_app, create_broker
 from modulardata.profiler.readers import UploadReaders, read_outcome
-from modulardata.profiler.uploads import upload_node_id, version_key
-from modulardata.profiling.profiles import load_profile, profile_key
+from modulardata.profiler.uploads import upload_node_id
+from modulardata.profiling.profiles import load_profile
 from modulardata.storage import LocalStorage, sha256_file
+from modulardata.storage.layout import profile_key, version_key
 
 
 class Profiler:

@@ -9,11 +9,6 @@ from modulardata.contracts.profile import Profile
 from modulardata.storage import ObjectStorage
 
 
-def profile_key(session_id: UUID, node_id: UUID) -> str:
-    """Storage key of a node's profile."""
-    return f"sessions/{session_id}/nodes/{node_id}.profile.json"
-
-
 def store_profile(storage: ObjectStorage, key: str, profile: Profile) -> str:
     """Write the profile as JSON; returns its URI."""
     with storage.writer(key) as sink:

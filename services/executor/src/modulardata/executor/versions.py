@@ -20,16 +20,13 @@ from modulardata.executor.exceptions import ParentMissing
 from modulardata.sandbox.exceptions import ResultRejected
 from modulardata.sandbox.sandbox import Sandbox
 from modulardata.storage import InvalidStorageUri, ObjectNotFound, ObjectStorage, sha256_file
+from modulardata.storage.layout import version_key
+from modulardata.storage.versionfile import write_version
 
 
 def transformation_node_id(task_id: UUID) -> UUID:
     """The node a transformation task makes: the same for every delivery of its command."""
     return uuid5(task_id, "transformation")
-
-
-def version_key(session_id: UUID, node_id: UUID) -> str:
-    """Storage key of a node's Parquet data."""
-    return f"sessions/{session_id}/nodes/{node_id}.parquet"
 
 
 def execute_transformation(
@@ -60,7 +57,7 @@ def execute_transformation(
         return _failed(command, str(exc))
     with tempfile.TemporaryDirectory(prefix="executor-") as workdir:
         parquet = Path(workdir) / "version.parquet"
-        pq.write_table(table, parquet, compression="zstd")
+        write_version(table, parquet)
         content_hash = sha256_file(parquet)
         storage_uri = storage.put_file(version_key(command.session_id, node_id), parquet)
     return TransformationExecuted(

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO, TypeVar
-from uuid import UUID
 
 from python_multipart import MultipartParser
 from python_multipart.exceptions import MultipartParseError
@@ -56,11 +55,6 @@ class StoredUpload:
     filename: str
     byte_size: int
     content_hash: str
-
-
-def upload_key(session_id: UUID, task_id: UUID) -> str:
-    """Storage key of a task's raw upload."""
-    return f"uploads/{session_id}/{task_id}/raw"
 
 
 def check_declared_length(content_length: str | None, limits: DatasetLimits) -> None:

@@ -12,8 +12,8 @@ from pathlib import Path
 from modulardata.contracts.limits import DatasetLimits
 from modulardata.contracts.profile import Profile
 from modulardata.ingestion.ingest import Ingested, read_upload
-from modulardata.profiler.versionfile import write_version
 from modulardata.profiling.profile import generate_profile
+from modulardata.storage.versionfile import write_version
 
 
 def convert_upload(

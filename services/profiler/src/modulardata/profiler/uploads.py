@@ -13,18 +13,14 @@ from modulardata.contracts.limits import DatasetLimits
 from modulardata.contracts.values import ColumnSchema
 from modulardata.ingestion.exceptions import Unreadable
 from modulardata.profiler.pipeline import convert_upload
-from modulardata.profiling.profiles import profile_key, profiled, store_profile
+from modulardata.profiling.profiles import profiled, store_profile
 from modulardata.storage import InvalidStorageUri, ObjectNotFound, ObjectStorage, sha256_file
+from modulardata.storage.layout import profile_key, version_key
 
 
 def upload_node_id(task_id: UUID) -> UUID:
     """The node an upload task makes: the same for every delivery of the task's command."""
     return uuid5(task_id, "upload")
-
-
-def version_key(session_id: UUID, node_id: UUID) -> str:
-    """Storage key of a node's Parquet data."""
-    return f"sessions/{session_id}/nodes/{node_id}.parquet"
 
 
 def ingest_upload(

@@ -6,8 +6,9 @@ import pyarrow.parquet as pq
 
 from modulardata.contracts.events import DatasetProfiled, TransformationExecuted
 from modulardata.profiling.profile import generate_profile
-from modulardata.profiling.profiles import load_profile, profile_key, profiled, store_profile
+from modulardata.profiling.profiles import load_profile, profiled, store_profile
 from modulardata.storage import ObjectStorage
+from modulardata.storage.layout import profile_key
 
 
 def profile_version(storage: ObjectStorage, version: TransformationExecuted) -> DatasetProfiled:

@@ -12,19 +12,15 @@ from uuid import UUID
 
 from modulardata.contracts.events import DatasetIngested, DatasetProfiled, TransformationExecuted
 from modulardata.storage import ObjectStorage
+from modulardata.storage.layout import session_prefixes
 
 REPORTS_OF_STORED_DATA = (DatasetIngested, TransformationExecuted, DatasetProfiled)
 """Reports that an object was written: one arriving after the deletion left it behind."""
 
 
-def session_folders(session_id: UUID) -> tuple[str, ...]:
-    """The storage folders holding every object of a session."""
-    return (f"uploads/{session_id}", f"sessions/{session_id}")
-
-
 async def remove_stored_data(storage: ObjectStorage, session_id: UUID) -> int:
     """Remove every stored object of the session; returns how many there were."""
     removed = 0
-    for folder in session_folders(session_id):
+    for folder in session_prefixes(session_id):
         removed += await asyncio.to_thread(storage.delete_prefix, folder)
     return removed

@@ -19,7 +19,8 @@ from modulardata.gateway.deps import (
 )
 from modulardata.gateway.exceptions import UploadRejected
 from modulardata.gateway.schemas import TaskAcceptedResponse, TaskStatus, UploadErrorBody
-from modulardata.gateway.upload import check_declared_length, receive_upload, upload_key
+from modulardata.gateway.upload import check_declared_length, receive_upload
+from modulardata.storage.layout import upload_key
 
 router = APIRouter(prefix="/v1/sessions", tags=["datasets"])
 

@@ -1,4 +1,4 @@
-"""Writing a version's canonical Parquet file."""
+"""Writing a version's canonical Parquet file: one codec and row-group size for every writer."""
 
 from __future__ import annotations
 
