@@ -42,6 +42,20 @@ def test_every_operation_documents_the_errors_it_can_answer(document: dict[str, 
             assert "Retry-After" in operation["responses"][status]["headers"], (method, path)
 
 
+def test_every_post_takes_an_idempotency_key(document: dict[str, Any]) -> None:
+    posts = [
+        (path, operation) for path, method, operation in operations(document) if method == "post"
+    ]
+    assert len(posts) >= 5
+    for path, operation in posts:
+        (header,) = (p for p in operation["parameters"] if p["name"] == "Idempotency-Key")
+        assert (header["in"], header["required"]) == ("header", False), path
+        assert header["schema"]["maxLength"] == 255
+        conflict = operation["responses"]["409"]
+        assert "idempotency_key_reused" in conflict["description"], path
+        assert "Retry-After" in conflict["headers"], path
+
+
 def test_a_new_session_links_to_what_takes_its_id(document: dict[str, Any]) -> None:
     created = document["paths"]["/v1/sessions"]["post"]["responses"]["201"]["links"]
     targets = {link["operationId"]: link for link in created.values()}

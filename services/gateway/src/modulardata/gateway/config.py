@@ -110,6 +110,19 @@ class GatewaySettings(KafkaSettings, StorageSettings):
     database_connect_timeout_s: int = Field(
         default=2, ge=2, description="Longest the opening of a database connection may take."
     )
+    idempotency_ttl_s: int = Field(
+        default=86_400,
+        gt=0,
+        description="How long the answer to a POST sent with an Idempotency-Key is kept for its "
+        "retries; the key may be used anew after that.",
+    )
+    idempotency_lease_s: int = Field(
+        default=120,
+        gt=0,
+        description="How long a POST with an Idempotency-Key holds its key while it runs; a retry "
+        "meanwhile gets 409 `idempotency_key_in_use`, after it (a gateway that died mid-request) "
+        "the retry is carried out.",
+    )
     metrics_require_key: bool = Field(
         default=False, description="Serve GET /metrics only to a caller with an API key."
     )

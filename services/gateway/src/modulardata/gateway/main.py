@@ -12,6 +12,7 @@ from modulardata.gateway.admission import backends_answer, within_rate_limit
 from modulardata.gateway.config import GatewaySettings
 from modulardata.gateway.deps import Resources, bearer_scheme
 from modulardata.gateway.errors import install_error_handlers
+from modulardata.gateway.idempotency import IdempotencyMiddleware
 from modulardata.gateway.keys import register_api_key
 from modulardata.gateway.links import BackendLinks, LinkWatcher, Probe, database_probe, kafka_probe
 from modulardata.gateway.metrics import GatewayMetrics, MetricsMiddleware
@@ -99,6 +100,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.resources = resources
     install_error_handlers(app)
     install_openapi(app)
+    # Inside the metrics, so replayed answers are counted too.
+    app.add_middleware(IdempotencyMiddleware, resources=resources)
     app.add_middleware(MetricsMiddleware, metrics=resources.metrics)
     app.include_router(health.router)
     app.include_router(metrics.router)

@@ -1,6 +1,6 @@
 """The OpenAPI document as clients (and the API fuzzer) need it: every error status an operation
-can answer, `Retry-After` where a retry is due, required discriminators, and links that say
-which response supplies the ids the next request needs."""
+can answer, `Retry-After` where a retry is due, the `Idempotency-Key` of every POST, required
+discriminators, and links that say which response supplies the ids the next request needs."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+
+from modulardata.gateway.idempotency import HEADER, MAX_KEY_LENGTH
 
 API_PREFIX = "/v1/"
 ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
@@ -32,6 +34,19 @@ RETRIED = frozenset({"429", "503"})
 MALFORMED_BODY = "The body could not be read (not UTF-8, not JSON, a broken multipart form)."
 UNKNOWN_ID = "An id in the path names nothing the caller owns (e.g. session_not_found)."
 INVALID_REQUEST = "A parameter or the body is invalid; the message names it."
+
+IDEMPOTENCY_KEY = {
+    "name": HEADER,
+    "in": "header",
+    "required": False,
+    "description": "Any unique string (a UUID): a retry with the same key gets the first answer "
+    "(marked `Idempotent-Replayed: true`) and is not carried out again. Kept a day by default.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+}
+IDEMPOTENCY_CONFLICT = (
+    "`idempotency_key_in_use`: a request with this Idempotency-Key is still being carried out "
+    "(see Retry-After); `idempotency_key_reused`: the key was sent with another request."
+)
 
 ID_OF_PARAMETER = {"from_node_id": "node_id", "to_node_id": "node_id"}
 """Path parameters that take an id known by another name in responses."""
@@ -83,7 +98,9 @@ def install_openapi(app: FastAPI) -> None:
 
 def complete(document: dict[str, Any]) -> None:
     """Add the errors, headers, required discriminators and links the routes leave out."""
-    for path, _method, operation in _operations(document):
+    for path, method, operation in _operations(document):
+        if path.startswith(API_PREFIX) and method == "post":
+            _take_idempotency_key(operation)
         if path.startswith(API_PREFIX):
             _document_errors(path, operation)
     _require_discriminators(document["components"]["schemas"])
@@ -109,6 +126,15 @@ def _document_errors(path: str, operation: dict[str, Any]) -> None:
         response = responses.setdefault(status, {"description": description, "content": ERROR_BODY})
         if status in RETRIED:
             response.setdefault("headers", {}).update(RETRY_AFTER)
+
+
+def _take_idempotency_key(operation: dict[str, Any]) -> None:
+    operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
+    conflict = operation["responses"].setdefault(
+        "409", {"description": "Conflict.", "content": ERROR_BODY}
+    )
+    conflict["description"] = f"{conflict['description'].rstrip('.')}. {IDEMPOTENCY_CONFLICT}"
+    conflict.setdefault("headers", {}).update(RETRY_AFTER)
 
 
 def _require_discriminators(schemas: dict[str, Any]) -> None:

@@ -1,5 +1,5 @@
-"""Tables the gateway owns (its API keys, the sessions and tasks it accepted), next to the read
-models."""
+"""Tables the gateway owns (its API keys, the sessions and tasks it accepted, the answers kept for
+idempotency keys), next to the read models."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Column, DateTime, Text, func, text
+from sqlalchemy import Column, DateTime, LargeBinary, Text, func, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Field, SQLModel
 
@@ -18,8 +19,8 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _utc_column() -> Any:
-    column = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+def _utc_column(*, index: bool = False) -> Any:
+    column = Column(DateTime(timezone=True), nullable=False, server_default=func.now(), index=index)
     return Field(default_factory=_now, sa_column=column)
 
 
@@ -69,9 +70,24 @@ class AcceptedTask(SQLModel, table=True):
     created_at: datetime = _utc_column()
 
 
+class IdempotentRequest(SQLModel, table=True):
+    """A POST sent with an `Idempotency-Key`: claimed while it runs (no `status` yet), then the
+    answer replayed to its retries until it expires."""
+
+    __tablename__ = "idempotent_requests"
+
+    owner: str = Field(primary_key=True)
+    key: str = Field(primary_key=True)
+    fingerprint: str | None = Field(default=None, description="sha256 of the request")
+    status: int | None = None
+    headers: list[list[str]] | None = Field(default=None, sa_column=Column(JSONB))
+    body: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    created_at: datetime = _utc_column(index=True)
+
+
 async def create_tables(engine: AsyncEngine) -> None:
     """Create the gateway's tables if they are missing (never the read models)."""
-    names = ("api_keys", "accepted_sessions", "accepted_tasks")
+    names = ("api_keys", "accepted_sessions", "accepted_tasks", "idempotent_requests")
     tables = [SQLModel.metadata.tables[name] for name in names]
     async with engine.begin() as conn:
         # CREATE TABLE IF NOT EXISTS still races on the type catalogue between replicas.

@@ -1,0 +1,241 @@
+"""`Idempotency-Key` on every POST: a retry with the same key, by the same API key, gets the first
+answer again (status, headers, body) and is not carried out a second time.
+
+A key is claimed before its request runs, so a retry sent meanwhile gets 409
+`idempotency_key_in_use`; the same key with another request (method, path, query or body) gets
+409 `idempotency_key_reused`. Only an answer that accepted something is kept: a 2xx, or a 503
+`queue_unconfirmed` (its command may still arrive); after any other the key is free again, since
+nothing was made. Answers are kept `idempotency_ttl_s`, in the gateway's database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass, field
+
+from python_multipart.multipart import parse_options_header
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from modulardata.gateway.auth import bearer_token
+from modulardata.gateway.deps import Resources
+from modulardata.gateway.errors import error_response
+from modulardata.gateway.exceptions import Unauthorized
+from modulardata.gateway.idempotentrequests import Held, IdempotentRequests
+from modulardata.gateway.keys import hash_key, key_id_for
+
+log = logging.getLogger(__name__)
+
+HEADER = "Idempotency-Key"
+FIELD = f"header.{HEADER}"
+MAX_KEY_LENGTH = 255
+"""A UUID, a ULID, a client's own token...: any header value up to this length."""
+REPLAYED = (b"idempotent-replayed", b"true")
+UNCONFIRMED = "queue_unconfirmed"
+
+
+@dataclass
+class Answer:
+    """A response as it is sent."""
+
+    status: int = 500
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    body: bytearray = field(default_factory=bytearray)
+
+    def worth_keeping(self) -> bool:
+        """Whether the request accepted something: a 2xx, or a command that may yet arrive."""
+        if 200 <= self.status < 300:
+            return True
+        if self.status != 503:
+            return False
+        try:
+            return bool(json.loads(self.body)["error"]["code"] == UNCONFIRMED)
+        except (ValueError, KeyError, TypeError):
+            return False
+
+
+class Fingerprint:
+    """sha256 of a request's method, path, query and body; a multipart body's boundary is
+    blanked, since a client draws a new one for each try."""
+
+    def __init__(self, scope: Scope) -> None:
+        self._hash = hashlib.sha256(
+            b"%s %s?%s\n"
+            % (scope["method"].encode(), scope["path"].encode(), scope["query_string"])
+        )
+        _, options = parse_options_header(Headers(scope=scope).get("content-type", ""))
+        self._boundary: bytes = options.get(b"boundary", b"")
+        self._pending = b""
+        self.complete = False
+
+    def feed(self, message: Message) -> None:
+        """Hash a body message of the request."""
+        data = self._pending + message.get("body", b"")
+        self.complete = not message.get("more_body", False)
+        if self._boundary:
+            # NUL is no boundary character, so a blanked boundary cannot make a new one.
+            data = data.replace(self._boundary, b"\0")
+        held = 0 if self.complete else len(self._boundary) - 1
+        self._pending = data[len(data) - held :] if held > 0 else b""
+        self._hash.update(data[: len(data) - len(self._pending)])
+
+    async def read(self, receive: Receive) -> None:
+        """Hash the rest of the body, not read by the app."""
+        while not self.complete:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            self.feed(message)
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+
+class IdempotencyMiddleware:
+    """Replays the kept answer of a POST retried with the same `Idempotency-Key`."""
+
+    def __init__(self, app: ASGIApp, resources: Resources) -> None:
+        self.app = app
+        self.resources = resources
+        settings = resources.settings
+        self.requests = IdempotentRequests(
+            resources.engine, ttl_s=settings.idempotency_ttl_s, lease_s=settings.idempotency_lease_s
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        key = _key_of(scope)
+        owner = None if key is None else _owner_of(scope)
+        # Without a key, or a caller, or a database, the app answers as it would (401, 503...).
+        if key is None or owner is None or not self.resources.links.database.up:
+            await self.app(scope, receive, send)
+            return
+        fingerprint = Fingerprint(scope)
+        response = await self._instead(receive, owner, key, fingerprint)
+        if response is None:
+            await self._carry_out(scope, receive, send, owner, key, fingerprint)
+        else:
+            await response(scope, receive, send)
+
+    async def _instead(
+        self, receive: Receive, owner: str, key: str, fingerprint: Fingerprint
+    ) -> ASGIApp | None:
+        """What answers in the app's stead (a refusal, or the answer kept for the key); None
+        when the request has claimed the key and is to be carried out."""
+        if not 0 < len(key) <= MAX_KEY_LENGTH or "\x00" in key:
+            text = f"{FIELD}: 1 to {MAX_KEY_LENGTH} characters, no NUL"
+            return _refusal(422, "validation_error", text)
+        try:
+            held = await self.requests.claim(owner, key)
+        except (DBAPIError, PoolTimeout, OSError):
+            log.exception("could not claim an idempotency key")
+            retry_after = str(self.resources.settings.unavailable_retry_after_s)
+            text = "the database does not answer; try again"
+            return error_response(503, "database_unavailable", text, {"Retry-After": retry_after})
+        if held is None:
+            return None
+        if held.status is None:
+            text = f"a request with this {HEADER} is still being carried out; retry later"
+            return _refusal(409, "idempotency_key_in_use", text, {"Retry-After": "1"})
+        await fingerprint.read(receive)
+        if fingerprint.hexdigest() != held.fingerprint:
+            text = (
+                f"this {HEADER} was first sent with another request (method, path or body); "
+                "a new request needs a new key"
+            )
+            return _refusal(409, "idempotency_key_reused", text)
+        return _replay(held)
+
+    async def _carry_out(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        owner: str,
+        key: str,
+        fingerprint: Fingerprint,
+    ) -> None:
+        """Run the request, hashing its body as the app reads it, and keep its answer (or free
+        the key)."""
+        answer = Answer()
+
+        async def receive_hashed() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                fingerprint.feed(message)
+            return message
+
+        async def send_kept(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                answer.status = message["status"]
+                answer.headers = list(message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                answer.body.extend(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive_hashed, send_kept)
+        except BaseException:
+            await self._settle(self.requests.release(owner, key))
+            raise
+        # An answer given before the whole body was read is not known to fit that body.
+        if fingerprint.complete and answer.worth_keeping():
+            await self._settle(
+                self.requests.keep(
+                    owner,
+                    key,
+                    fingerprint.hexdigest(),
+                    status=answer.status,
+                    headers=answer.headers,
+                    body=bytes(answer.body),
+                )
+            )
+        else:
+            await self._settle(self.requests.release(owner, key))
+
+    @staticmethod
+    async def _settle(done: Awaitable[None]) -> None:
+        """Keep or free a key once the client has its answer: a database failure then is only
+        logged (a key left claimed is taken over after the lease)."""
+        try:
+            await done
+        except (DBAPIError, PoolTimeout, OSError):
+            log.exception("could not settle an idempotency key")
+
+
+def _refusal(
+    status: int, code: str, text: str, headers: Mapping[str, str] | None = None
+) -> ASGIApp:
+    return error_response(status, code, text, headers, field=FIELD)
+
+
+def _replay(held: Held) -> ASGIApp:
+    """The kept answer, marked as replayed."""
+    headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in held.headers]
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        replayed = [*headers, REPLAYED]
+        await send({"type": "http.response.start", "status": held.status, "headers": replayed})
+        await send({"type": "http.response.body", "body": held.body})
+
+    return app
+
+
+def _key_of(scope: Scope) -> str | None:
+    if scope["type"] != "http" or scope["method"] != "POST":
+        return None
+    return Headers(scope=scope).get(HEADER)
+
+
+def _owner_of(scope: Scope) -> str | None:
+    """The key id of the presented API key (checked by the app, not here: a request of an
+    unknown key is answered 401, and 401s are not kept)."""
+    try:
+        token = bearer_token(Headers(scope=scope).get("authorization"))
+    except Unauthorized:
+        return None
+    return key_id_for(hash_key(token))
