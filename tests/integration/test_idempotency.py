@@ -1,5 +1,5 @@
 """Idempotency-Key on the real stack: a chat message sent again with the same key, at once and
-after it ended, is one task and one new version."""
+after it ended, is one task and one new version; a deleted session takes its kept answers."""
 
 from __future__ import annotations
 
@@ -51,3 +51,14 @@ def test_a_retried_message_is_one_task(stack: Stack, client: httpx.Client) -> No
     assert len(history["nodes"]) == 2  # the upload and one change
     said = [message for message in history["messages"] if message["role"] == "user"]
     assert [message["text"] for message in said] == [chat["message"]]
+
+
+def test_a_deleted_session_takes_the_answers_that_name_it(client: httpx.Client) -> None:
+    headers = {"Idempotency-Key": str(uuid4())}
+    first = client.post("/v1/sessions", json={"name": "gone"}, headers=headers).json()
+    assert client.delete(f"/v1/sessions/{first['session_id']}").status_code == 204
+    # The answer held the session's name: it went with the session, so this is a new request.
+    again = client.post("/v1/sessions", json={"name": "gone"}, headers=headers)
+    assert again.status_code == 201, again.text
+    assert "idempotent-replayed" not in again.headers
+    assert again.json()["session_id"] != first["session_id"]

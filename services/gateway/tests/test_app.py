@@ -1039,3 +1039,10 @@ async def test_a_kept_answer_expires(gateway: Gateway) -> None:
     response = await gateway.client.post("/v1/sessions", headers=keyed("old"))
     assert response.status_code == 201, response.text
     assert "session_id" in response.json()
+
+
+async def test_a_kept_answer_names_its_session_for_the_purge(gateway: Gateway) -> None:
+    first = await gateway.client.post("/v1/sessions", headers=keyed("named"))
+    async with AsyncSession(gateway.engine) as session:
+        kept = await session.get(IdempotentRequest, (LOCAL_OWNER, "named"))
+    assert kept is not None and str(kept.session_id) == first.json()["session_id"]

@@ -128,7 +128,7 @@ class SkippedEventView(SQLModel, table=True):
 
 READ_MODELS = (SessionView, NodeView, ChatLogView, TaskView, SkippedEventView)
 
-GATEWAY_SESSION_TABLES = ("accepted_sessions", "accepted_tasks")
+GATEWAY_SESSION_TABLES = ("accepted_sessions", "accepted_tasks", "idempotent_requests")
 """The gateway's tables of session data next to the read models (each with a `session_id`):
 deleting a session purges them with the read models."""
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from python_multipart.multipart import parse_options_header
 from sqlalchemy.exc import DBAPIError
@@ -36,6 +38,9 @@ FIELD = f"header.{HEADER}"
 MAX_KEY_LENGTH = 255
 """A UUID, a ULID, a client's own token...: any header value up to this length."""
 REPLAYED = (b"idempotent-replayed", b"true")
+_SESSION_PATH = re.compile(
+    r"/v1/sessions/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})/"
+)
 UNCONFIRMED = "queue_unconfirmed"
 
 
@@ -46,6 +51,14 @@ class Answer:
     status: int = 500
     headers: list[tuple[bytes, bytes]] = field(default_factory=list)
     body: bytearray = field(default_factory=bytearray)
+
+    def session_id(self, scope: Scope) -> UUID | None:
+        """The session the answer names (every 2xx of a POST does), or that of the path."""
+        try:
+            return UUID(json.loads(self.body)["session_id"])
+        except (ValueError, KeyError, TypeError):
+            match = _SESSION_PATH.match(scope["path"])
+            return UUID(match[1]) if match else None
 
     def worth_keeping(self) -> bool:
         """Whether the request accepted something: a 2xx, or a command that may yet arrive."""
@@ -192,6 +205,7 @@ class IdempotencyMiddleware:
                     status=answer.status,
                     headers=answer.headers,
                     body=bytes(answer.body),
+                    session_id=answer.session_id(scope),
                 )
             )
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from uuid import UUID
 
 from sqlalchemy import ColumnElement, and_, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -64,9 +65,11 @@ class IdempotentRequests:
         status: int,
         headers: list[tuple[bytes, bytes]],
         body: bytes,
+        session_id: UUID | None,
     ) -> None:
-        """Keep the answer of the request that claimed `key`."""
+        """Keep the answer of the request that claimed `key` (purged with `session_id`)."""
         values = {
+            "session_id": session_id,
             "fingerprint": fingerprint,
             "status": status,
             "headers": [

@@ -72,7 +72,8 @@ class AcceptedTask(SQLModel, table=True):
 
 class IdempotentRequest(SQLModel, table=True):
     """A POST sent with an `Idempotency-Key`: claimed while it runs (no `status` yet), then the
-    answer replayed to its retries until it expires."""
+    answer replayed to its retries until it expires, or until the session it names is deleted
+    (the answer carries the session's data)."""
 
     __tablename__ = "idempotent_requests"
 
@@ -82,6 +83,7 @@ class IdempotentRequest(SQLModel, table=True):
     status: int | None = None
     headers: list[list[str]] | None = Field(default=None, sa_column=Column(JSONB))
     body: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    session_id: UUID | None = Field(default=None, index=True)
     created_at: datetime = _utc_column(index=True)
 
 
@@ -96,3 +98,7 @@ async def create_tables(engine: AsyncEngine) -> None:
         # Key tables made before scopes and revocation get the columns (create_all adds none).
         for column in ("scope TEXT NOT NULL DEFAULT 'read-write'", "revoked_at TIMESTAMPTZ"):
             await conn.execute(text(f"ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS {column}"))
+        # The first tables of kept answers had no session (the projector's purge needs it).
+        await conn.execute(
+            text("ALTER TABLE idempotent_requests ADD COLUMN IF NOT EXISTS session_id UUID")
+        )
