@@ -42,16 +42,21 @@ async def session_has_room(session: SessionDep, engine: EngineDep, resources: Re
         )
 
 
+def database_down(retry_after_s: int) -> Unavailable:
+    """The refusal of a request while the database does not answer."""
+    return Unavailable(
+        "the database does not answer; try again",
+        code="database_unavailable",
+        retry_after_s=retry_after_s,
+    )
+
+
 async def backends_answer(request: Request, resources: ResourcesDep) -> None:
     """Unavailable at once while the database is down, or, for a write, Kafka: the request was
     not accepted, nothing of it is kept."""
     links, retry_after_s = resources.links, resources.settings.unavailable_retry_after_s
     if not links.database.up:
-        raise Unavailable(
-            "the database does not answer; try again",
-            code="database_unavailable",
-            retry_after_s=retry_after_s,
-        )
+        raise database_down(retry_after_s)
     if request.method not in READ_METHODS and not links.kafka.up:
         raise Unavailable(
             "the message queue does not answer, so nothing was accepted; try again "

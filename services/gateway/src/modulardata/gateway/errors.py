@@ -96,15 +96,20 @@ def status_of(exc: GatewayError) -> int:
     return 500
 
 
-async def _gateway_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, GatewayError)
-    status = status_of(exc)
+def gateway_error_response(exc: GatewayError) -> JSONResponse:
+    """The response of a gateway error, with its Retry-After if it has one."""
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else {}
     if exc.retry_after_s is not None:
         headers["Retry-After"] = str(exc.retry_after_s)
-    elif status == 503:
-        headers.update(_retry_later(request))
-    return error_response(status, exc.code, exc.message, headers, exc.task_id)
+    return error_response(status_of(exc), exc.code, exc.message, headers, exc.task_id)
+
+
+async def _gateway_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, GatewayError)
+    response = gateway_error_response(exc)
+    if response.status_code == 503 and exc.retry_after_s is None:
+        response.headers.update(_retry_later(request))
+    return response
 
 
 def _retry_later(request: Request) -> dict[str, str]:

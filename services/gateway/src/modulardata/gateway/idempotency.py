@@ -24,9 +24,10 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from modulardata.gateway.admission import database_down
 from modulardata.gateway.auth import bearer_token
 from modulardata.gateway.deps import Resources
-from modulardata.gateway.errors import error_response
+from modulardata.gateway.errors import error_response, gateway_error_response
 from modulardata.gateway.exceptions import Unauthorized
 from modulardata.gateway.idempotentrequests import Held, IdempotentRequests
 from modulardata.gateway.keys import hash_key, key_id_for
@@ -146,9 +147,9 @@ class IdempotencyMiddleware:
             held = await self.requests.claim(owner, key)
         except (DBAPIError, PoolTimeout, OSError):
             log.exception("could not claim an idempotency key")
-            retry_after = str(self.resources.settings.unavailable_retry_after_s)
-            text = "the database does not answer; try again"
-            return error_response(503, "database_unavailable", text, {"Retry-After": retry_after})
+            return gateway_error_response(
+                database_down(self.resources.settings.unavailable_retry_after_s)
+            )
         if held is None:
             return None
         if held.status is None:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy import Subquery, func, null, or_, text, union_all
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from modulardata.gateway.exceptions import NotFound
@@ -24,6 +25,9 @@ from modulardata.readmodels.views import (
     SessionView,
     TaskView,
 )
+
+_T = TypeVar("_T")
+_M = TypeVar("_M", bound=SQLModel)
 
 UNSEEN_EXPIRY = timedelta(minutes=15)
 """An accepted session or task the log has not seen for this long is taken as lost or refused:
@@ -127,33 +131,46 @@ async def owned_session(engine: AsyncEngine, session_id: UUID, owner: str) -> Se
     return view
 
 
+async def _poll(
+    probe: Callable[[], Awaitable[_T]],
+    settled: Callable[[_T], bool],
+    timeout_s: float,
+    poll_s: float,
+) -> _T:
+    """What `probe` finds once `settled` holds for it, or its last finding after `timeout_s`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while True:
+        found = await probe()
+        if settled(found) or loop.time() >= deadline:
+            return found
+        await asyncio.sleep(poll_s)
+
+
+async def _get(engine: AsyncEngine, model: type[_M], key: UUID) -> _M | None:
+    async with AsyncSession(engine) as session:
+        return await session.get(model, key)
+
+
 async def wait_until_projected(
     engine: AsyncEngine, session_id: UUID, timeout_s: float, poll_s: float = 0.02
 ) -> bool:
     """Whether the session's read-model row exists (its creation is in the log) within
     `timeout_s`."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while True:
-        async with AsyncSession(engine) as session:
-            if await session.get(SessionView, session_id) is not None:
-                return True
-        if loop.time() >= deadline:
-            return False
-        await asyncio.sleep(poll_s)
+    view = await _poll(
+        lambda: _get(engine, SessionView, session_id), lambda v: v is not None, timeout_s, poll_s
+    )
+    return view is not None
 
 
 async def wait_until_gone(
     engine: AsyncEngine, session_id: UUID, timeout_s: float, poll_s: float = 0.02
 ) -> bool:
     """Whether the session is gone (its deletion projected) within `timeout_s`."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while await _find_session(engine, session_id) is not None:
-        if loop.time() >= deadline:
-            return False
-        await asyncio.sleep(poll_s)
-    return True
+    view = await _poll(
+        lambda: _find_session(engine, session_id), lambda v: v is None, timeout_s, poll_s
+    )
+    return view is None
 
 
 async def owned_sessions(
@@ -182,14 +199,11 @@ async def wait_for_task(
     engine: AsyncEngine, task_id: UUID, timeout_s: float, poll_s: float = 0.05
 ) -> TaskView | None:
     """The task's row once it has finished, or as it stands after `timeout_s` (None: queued)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while True:
-        async with AsyncSession(engine) as session:
-            view = await session.get(TaskView, task_id)
-        if (view is not None and view.status in FINISHED_STATUSES) or (loop.time() >= deadline):
-            return view
-        await asyncio.sleep(poll_s)
+
+    def finished(view: TaskView | None) -> bool:
+        return view is not None and view.status in FINISHED_STATUSES
+
+    return await _poll(lambda: _get(engine, TaskView, task_id), finished, timeout_s, poll_s)
 
 
 async def node_count(engine: AsyncEngine, session_id: UUID) -> int:
@@ -272,18 +286,14 @@ async def wait_for_dataset(
     engine: AsyncEngine, session_id: UUID, timeout_s: float, poll_s: float = 0.05
 ) -> DatasetState:
     """The session's dataset state once it is ready or missing, or after `timeout_s`."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while True:
+
+    async def state() -> DatasetState:
         # Uploads first: one that ends moves the head in the same transaction, so a head still
         # missing after no upload was left means none is coming.
         uploading = await unfinished_tasks(engine, session_id, "upload")
-        async with AsyncSession(engine) as session:
-            view = await session.get(SessionView, session_id)
+        view = await _get(engine, SessionView, session_id)
         if view is not None and view.head_node_id is not None:
             return "ready"
-        if not uploading:
-            return "missing"
-        if loop.time() >= deadline:
-            return "being_read"
-        await asyncio.sleep(poll_s)
+        return "being_read" if uploading else "missing"
+
+    return await _poll(state, lambda found: found != "being_read", timeout_s, poll_s)
