@@ -28,7 +28,7 @@ from hypothesis.control import currently_in_test_context
 
 from modulardata.contracts import topics
 from modulardata.contracts.base import Message, registered_types
-from modulardata.contracts.commands import CreateSession
+from modulardata.contracts.commands import CreateSession, DeleteSession
 from modulardata.contracts.deadletters import MessageDeadLettered
 from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.events import DatasetIngested
@@ -92,6 +92,7 @@ class Rig:
     subscriptions: dict[str, frozenset[str]]
     head_uri: str
     sent: set[Sent] = field(default_factory=set)
+    sessions: list[UUID] = field(default_factory=list)
 
     def topic(self, base: str) -> str:
         return self.stack.topic_prefix + base
@@ -120,6 +121,7 @@ class Rig:
     def session_with_dataset(self) -> UUID:
         """A new session whose head is a small dataset, made through the versioning service."""
         session_id, node_id = uuid4(), uuid4()
+        self.sessions.append(session_id)
         created = CreateSession(session_id=session_id, owner=OWNER, name="poison")
         self.send([(topics.VERSIONING_COMMANDS, _wrap(created, session_id))], session_id)
         wait_for(lambda: self._head(session_id) is not None, timeout_s=30, what="session")
@@ -137,6 +139,29 @@ class Rig:
         self.send([(topics.PROFILER_EVENTS, _wrap(ingested, session_id))], session_id)
         wait_for(lambda: self._head(session_id) == (node_id,), timeout_s=30, what="dataset")
         return session_id
+
+    def delete_sessions(self) -> None:
+        """Delete every session the test made, so none of its versions (never profiled: the
+        test plays the profiler) is left for later tests of the shared stack to wait on."""
+        for session_id in self.sessions:
+            self.send(
+                [
+                    (
+                        topics.VERSIONING_COMMANDS,
+                        _wrap(DeleteSession(session_id=session_id), session_id),
+                    )
+                ],
+                session_id,
+            )
+
+        def gone() -> bool:
+            with psycopg.connect(self.stack.database_url) as conn:
+                row = conn.execute(
+                    "SELECT count(*) FROM sessions WHERE session_id = ANY(%s)", (self.sessions,)
+                ).fetchone()
+            return row == (0,)
+
+        wait_for(gone, timeout_s=60, what="the test's sessions deleted")
 
     def _head(self, session_id: UUID) -> tuple[Any, ...] | None:
         with psycopg.connect(self.stack.database_url) as conn:
@@ -198,6 +223,7 @@ def rig(stack: Stack) -> Iterator[Rig]:
         warm_up_letters = rig.new_dead_letters()
         assert not warm_up_letters, warm_up_letters
         yield rig
+        rig.delete_sessions()
 
 
 def _probe(rig: Rig, base: str, session_id: UUID) -> Envelope:
