@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from prometheus_client import CollectorRegistry, Gauge
 
 from modulardata.gateway.config import GatewaySettings
-from modulardata.gateway.links import BackendLinks, LinkWatcher
+from modulardata.gateway.links import BackendLinks, LinkWatcher, accepting_connections
 
 BUSY_HOST_S = 1.6
 """The longest a healthy PostgreSQL took to answer the probe on a loaded 2-CPU host
@@ -107,3 +108,17 @@ async def test_watched_links_follow_their_backends_in_the_background() -> None:
     probes = kafka.probes
     await asyncio.sleep(0.05)
     assert kafka.probes == probes  # no probing once the block has ended
+
+
+async def test_a_stopped_broker_refuses_at_once_and_a_listening_one_is_accepted() -> None:
+    listener = await asyncio.start_server(lambda _r, w: w.close(), "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    listener.close()
+    await listener.wait_closed()
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(ConnectionError, match="no Kafka bootstrap server"):
+        await accepting_connections(f"127.0.0.1:{port}")
+    assert asyncio.get_running_loop().time() - started < 0.5
+    async with await asyncio.start_server(lambda _r, w: w.close(), "127.0.0.1", 0) as server:
+        open_port = server.sockets[0].getsockname()[1]
+        await accepting_connections(f"127.0.0.1:{port}, 127.0.0.1:{open_port}")

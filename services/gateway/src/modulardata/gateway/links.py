@@ -96,15 +96,35 @@ class BackendLinks:
                     await task
 
 
-def kafka_probe(broker: KafkaBroker) -> Probe:
-    """Ask the cluster to describe itself (a real round trip, on the broker's admin client)."""
+def kafka_probe(broker: KafkaBroker, bootstrap_servers: str) -> Probe:
+    """Ask the cluster to describe itself (a real round trip, on the broker's admin client),
+    once some bootstrap server accepts a connection at all."""
 
     async def probe() -> None:
+        await accepting_connections(bootstrap_servers)
         # ping retries inside its own timeout; the watcher's timeout bounds it instead.
         if not await broker.ping(timeout=None):
             raise ConnectionError("the Kafka broker is not connected")
 
     return probe
+
+
+async def accepting_connections(servers: str) -> None:
+    """ConnectionError unless one of the comma-separated `host:port` servers accepts a TCP
+    connection: a stopped broker refuses it at once, where the client's ping retries until the
+    watcher's timeout."""
+    addresses = [server.strip() for server in servers.split(",") if server.strip()]
+    for address in addresses:
+        host, _, port = address.rpartition(":")
+        try:
+            _, writer = await asyncio.open_connection(host.strip("[]"), int(port))
+        except (OSError, ValueError):
+            continue
+        writer.close()
+        with suppress(OSError):
+            await writer.wait_closed()
+        return
+    raise ConnectionError(f"no Kafka bootstrap server accepts connections: {servers}")
 
 
 def database_probe(engine: AsyncEngine) -> Probe:

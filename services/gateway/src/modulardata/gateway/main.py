@@ -67,7 +67,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         metrics=gateway_metrics,
         rate_limits=RateLimits(settings.rate_limit),
         links=BackendLinks(
-            kafka=_watcher("kafka", kafka_probe(broker), settings, gateway_metrics),
+            kafka=_watcher(
+                "kafka",
+                kafka_probe(broker, settings.kafka_bootstrap_servers),
+                settings,
+                gateway_metrics,
+            ),
             database=_watcher("database", database_probe(probe_engine), settings, gateway_metrics),
         ),
     )
