@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
 
-from modulardata.agents.columns import ColumnInfo
-from modulardata.agents.evaluation.cases import CASES
-from modulardata.agents.evaluation.session import Session, accuracy, load_customers
-from modulardata.agents.outcomes import Outcome
-from modulardata.agents.rules import RulePlanner
-from modulardata.contracts.commands import ChatTurn
+sys.path.insert(0, str(Path(__file__).parents[1]))
+
+from modulardata.agents.columns import ColumnInfo  # noqa: E402
+from modulardata.agents.outcomes import Outcome  # noqa: E402
+from modulardata.agents.rules import RulePlanner  # noqa: E402
+from modulardata.contracts.commands import ChatTurn  # noqa: E402
+from services.agents.evaluation.cases import CASES  # noqa: E402
+from services.agents.evaluation.session import Session, accuracy, load_customers  # noqa: E402
 
 
 class TimedPlanner:

@@ -9,8 +9,8 @@ import pandas as pd
 from modulardata.agents.adapters.profiler import profile_summary
 from modulardata.agents.adapters.sandbox import SandboxDryRun
 from modulardata.agents.adapters.versions import read_head_rows
-from modulardata.agents.evaluation.session import load_customers
 from modulardata.storage import LocalStorage
+from services.agents.evaluation.session import load_customers
 
 
 def test_only_the_first_rows_of_a_version_are_read(tmp_path: Path) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from modulardata.agents.evaluation.cases import CASES, Case
-from modulardata.agents.evaluation.session import accuracy, check
 from modulardata.agents.rules import RulePlanner
+from services.agents.evaluation.cases import CASES, Case
+from services.agents.evaluation.session import accuracy, check
 
 KNOWN_MISSES = {
     "p-drop-col-2": "a pronoun ('drop them') pointing back inside the same message",

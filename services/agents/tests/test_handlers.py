@@ -14,7 +14,6 @@ from modulardata.agents.columns import describe_columns
 from modulardata.agents.config import AgentsSettings
 from modulardata.agents.crew import CrewPlanner
 from modulardata.agents.domain import ChatPlanner
-from modulardata.agents.evaluation.session import load_customers
 from modulardata.agents.main import build_planner, create_app, create_broker
 from modulardata.agents.outcomes import Planned
 from modulardata.agents.rules import RulePlanner
@@ -30,6 +29,7 @@ from modulardata.contracts.events import (
 from modulardata.messaging.bus import Bus
 from modulardata.sandbox.sandbox import Sandbox
 from modulardata.storage import LocalStorage
+from services.agents.evaluation.session import load_customers
 from services.agents.tests.scripted_llm import ScriptedLLM
 from services.agents.tests.test_crew import GOOD, PlainExec, answer, summary
 

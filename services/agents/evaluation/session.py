@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 
 from modulardata.agents.columns import ColumnInfo, describe_columns
-from modulardata.agents.evaluation.cases import Case
 from modulardata.agents.outcomes import Clarification, HeadMove, Outcome, Planned
 from modulardata.contracts.commands import ChatTurn
 from modulardata.contracts.operations import Plan
+from services.agents.evaluation.cases import Case
 
 CUSTOMERS = Path(__file__).with_name("customers.csv")
 """The messy customers table every case starts from."""
