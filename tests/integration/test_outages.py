@@ -116,10 +116,15 @@ def test_while_kafka_is_down_writes_get_a_fast_503_reads_go_on_and_writes_resume
     client: httpx.Client, broker: PrivateBroker
 ) -> None:
     before = new_session(client)
-    broker.down()
+    broker.kill()
     try:
-        # A stopped broker refuses connections, which the next probe (every 0.5 s) sees at once
-        # (within 1 s in every run here; the margin is for a loaded CI host).
+        # A write right after the broker dies, before any background probe, is refused at
+        # once: the gateway confirms Kafka accepts connections before each write.
+        assert_refused_fast(
+            lambda: client.post("/v1/sessions", json={"name": "refused"}), {"queue_unavailable"}
+        )
+        # The next probe (every 0.5 s) sees it too (within 1 s in every run here; the margin is
+        # for a loaded CI host).
         wait_for(
             lambda: kafka_is_down(client),
             timeout_s=1.5 * FAST_S,

@@ -4,7 +4,9 @@ a test may stop and restart it without touching the broker every other test shar
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +36,13 @@ class PrivateBroker:
         """Stop it and wait until its process has exited."""
         self._run("down")
 
+    def kill(self) -> None:
+        """SIGKILL it, as a crash would, and wait until its process has gone."""
+        pid = int((self.run_dir / "kafka" / "kafka.pid").read_text())
+        os.kill(pid, signal.SIGKILL)
+        while Path(f"/proc/{pid}").exists() and "Z" not in _state(pid):
+            time.sleep(0.01)
+
     def clean(self) -> None:
         """Stop it and delete its data."""
         self._run("clean")
@@ -49,3 +58,11 @@ class PrivateBroker:
             "MODULARDATA_KAFKA_HEAP_OPTS": "-Xmx256m -Xms128m",
         }
         subprocess.run(["bash", str(KAFKA_SH), command], env=env, check=True)
+
+
+def _state(pid: int) -> str:
+    """The process's state letter (Z for a zombie), or "" if it has gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return ""

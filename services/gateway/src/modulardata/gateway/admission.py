@@ -52,12 +52,12 @@ def database_down(retry_after_s: int) -> Unavailable:
 
 
 async def backends_answer(request: Request, resources: ResourcesDep) -> None:
-    """Unavailable at once while the database is down, or, for a write, Kafka: the request was
-    not accepted, nothing of it is kept."""
+    """Unavailable at once while the database is down, or, for a write, Kafka (asked afresh,
+    since a write waits on it): the request was not accepted, nothing of it is kept."""
     links, retry_after_s = resources.links, resources.settings.unavailable_retry_after_s
     if not links.database.up:
         raise database_down(retry_after_s)
-    if request.method not in READ_METHODS and not links.kafka.up:
+    if request.method not in READ_METHODS and not await links.kafka.admits():
         raise Unavailable(
             "the message queue does not answer, so nothing was accepted; try again "
             "(reads still work)",

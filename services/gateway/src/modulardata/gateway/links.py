@@ -3,7 +3,9 @@
 A write needs both, a read only the database. Knowing that a link is down lets a request be
 answered 503 with Retry-After at once, instead of hanging on it (and, for Kafka, instead of
 leaving a message with the producer that would be delivered after the client was told no);
-the probes go on while it is down, so the gateway notices by itself when it is back.
+the probes go on while it is down, so the gateway notices by itself when it is back. A link
+with a quick probe is also checked by it before each request that needs it, so a link lost
+since the last probe is seen at once rather than at the end of the request's deadline.
 """
 
 from __future__ import annotations
@@ -29,11 +31,19 @@ class LinkWatcher:
     """One backend's link, probed every `interval_s`; a probe slower than `timeout_s` fails."""
 
     def __init__(
-        self, name: str, probe: Probe, *, interval_s: float, timeout_s: float, gauge: Gauge
+        self,
+        name: str,
+        probe: Probe,
+        *,
+        interval_s: float,
+        timeout_s: float,
+        gauge: Gauge,
+        quick_probe: Probe | None = None,
     ) -> None:
         self.name = name
         self.up = True
         self._probe = probe
+        self._quick_probe = quick_probe
         self._interval_s = interval_s
         self._timeout_s = timeout_s
         self._gauge = gauge
@@ -61,6 +71,19 @@ class LinkWatcher:
         self.up = up
         self._gauge.set(int(up))
         return up
+
+    async def admits(self) -> bool:
+        """Whether a request needing the link may go on: the last verdict, confirmed by the
+        quick probe if there is one (when that fails, a full probe decides at once)."""
+        if not self.up:
+            return False
+        if self._quick_probe is None:
+            return True
+        try:
+            await asyncio.wait_for(self._quick_probe(), self._timeout_s)
+        except Exception:
+            return await self.check()
+        return True
 
     async def watch(self) -> None:
         """Probe until cancelled."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import Depends, FastAPI
 
@@ -14,7 +15,14 @@ from modulardata.gateway.deps import Resources, bearer_scheme
 from modulardata.gateway.errors import install_error_handlers
 from modulardata.gateway.idempotency import IdempotencyMiddleware
 from modulardata.gateway.keys import register_api_key
-from modulardata.gateway.links import BackendLinks, LinkWatcher, Probe, database_probe, kafka_probe
+from modulardata.gateway.links import (
+    BackendLinks,
+    LinkWatcher,
+    Probe,
+    accepting_connections,
+    database_probe,
+    kafka_probe,
+)
 from modulardata.gateway.metrics import GatewayMetrics, MetricsMiddleware
 from modulardata.gateway.openapi import install_openapi
 from modulardata.gateway.ratelimit import RateLimits
@@ -72,6 +80,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 kafka_probe(broker, settings.kafka_bootstrap_servers),
                 settings,
                 gateway_metrics,
+                quick_probe=partial(accepting_connections, settings.kafka_bootstrap_servers),
             ),
             database=_watcher("database", database_probe(probe_engine), settings, gateway_metrics),
         ),
@@ -126,7 +135,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
 
 def _watcher(
-    name: str, probe: Probe, settings: GatewaySettings, registry: GatewayMetrics
+    name: str,
+    probe: Probe,
+    settings: GatewaySettings,
+    registry: GatewayMetrics,
+    *,
+    quick_probe: Probe | None = None,
 ) -> LinkWatcher:
     return LinkWatcher(
         name,
@@ -134,4 +148,5 @@ def _watcher(
         interval_s=settings.link_probe_interval_s,
         timeout_s=settings.link_probe_timeout_s,
         gauge=registry.backend_up.labels(backend=name),
+        quick_probe=quick_probe,
     )
