@@ -2,8 +2,8 @@
 
 Keys, after case folding: an accent-, punctuation- and word-order-free fingerprint; the
 initials of a multi-word value, matched against an all-capitals short form ('New York City',
-'NYC'); a known country alias, in a column that holds countries; and one typo away from a
-value at least five times as common.
+'NYC'); a name of the same country (ISO 3166 codes and names), in a column that holds
+countries; and one typo (Levenshtein distance 1) away from a value at least five times as common.
 """
 
 from __future__ import annotations
@@ -12,9 +12,14 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import cache
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 from modulardata.contracts.profile import ValueCluster, ValueCount
-from modulardata.profiling.aliases import COUNTRIES
+from modulardata.profiling.countries import country_index
 
 CLUSTER_LIMIT = 5000
 """Most distinct values a column may have for spelling clusters to be looked for."""
@@ -69,10 +74,10 @@ def fingerprint(value: str) -> str:
     return " ".join(sorted(set(words)))
 
 
-COUNTRY_ALIASES = {
-    fingerprint(name): country for country, names in COUNTRIES.items() for name in (country, *names)
-}
-"""Fingerprint of a country's name or alias -> the country."""
+@cache
+def country_of() -> dict[str, str]:
+    """Fingerprint of any name of a country -> its alpha-3 code (built on first use)."""
+    return country_index(fingerprint)
 
 
 def _collisions(groups: dict[str, list[str]], weights: dict[str, int]) -> Iterable[list[str]]:
@@ -80,11 +85,12 @@ def _collisions(groups: dict[str, list[str]], weights: dict[str, int]) -> Iterab
     expansions: dict[str, list[str]] = defaultdict(list)
     abbreviations: dict[str, list[str]] = defaultdict(list)
     fingerprints = {key: fingerprint(key) for key in groups}
-    countries = sum(f in COUNTRY_ALIASES for f in fingerprints.values()) >= max(3, len(groups) / 2)
+    country = country_of()
+    countries = sum(f in country for f in fingerprints.values()) >= max(3, len(groups) / 2)
     for key, print_ in fingerprints.items():
         by_key[f"f:{print_}"].append(key)
-        if countries and print_ in COUNTRY_ALIASES:
-            by_key[f"c:{COUNTRY_ALIASES[print_]}"].append(key)
+        if countries and print_ in country:
+            by_key[f"c:{country[print_]}"].append(key)
         if any(_is_abbreviation(spelling) for spelling in groups[key]):
             abbreviations[print_.replace(" ", "")].append(key)
         elif initials := _initials(key):
@@ -110,25 +116,12 @@ def _is_abbreviation(spelling: str) -> bool:
 
 
 def _typos(fingerprints: dict[str, str], weights: dict[str, int]) -> Iterable[list[str]]:
-    keys = sorted(fingerprints, key=lambda k: -weights[k])
-    for i, common in enumerate(keys):
-        for rare in keys[i + 1 :]:
-            if weights[rare] * 5 > weights[common]:
-                continue
-            a, b = fingerprints[common], fingerprints[rare]
-            if min(len(a), len(b)) >= 5 and _within_one_edit(a, b):
-                yield [common, rare]
-
-
-def _within_one_edit(a: str, b: str) -> bool:
-    if abs(len(a) - len(b)) > 1 or a == b:
-        return False
-    if len(a) > len(b):
-        a, b = b, a
-    for i, (x, y) in enumerate(zip(a, b, strict=False)):
-        if x != y:
-            return a[i + 1 :] == b[i + 1 :] if len(a) == len(b) else a[i:] == b[i + 1 :]
-    return True
+    keys = [key for key, print_ in fingerprints.items() if len(print_) >= 5]
+    prints = [fingerprints[key] for key in keys]
+    distances = process.cdist(prints, prints, scorer=Levenshtein.distance, score_cutoff=1)
+    for common, rare in zip(*np.nonzero(distances == 1), strict=True):
+        if weights[keys[rare]] * 5 <= weights[keys[common]]:
+            yield [keys[common], keys[rare]]
 
 
 def _cluster(values: list[str], counts: dict[str, int]) -> ValueCluster:
