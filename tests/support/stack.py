@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from modulardata.gateway.keys import create_api_key
+from modulardata.gateway.adapters.api_keys import create_api_key
 from modulardata.readmodels.engine import make_engine
 
 BIN = Path(sys.executable).parent

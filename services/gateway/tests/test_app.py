@@ -34,13 +34,23 @@ from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.limits import DatasetLimits
 from modulardata.contracts.profile import Profile
 from modulardata.gateway import cli
+from modulardata.gateway.adapters.api_keys import (
+    Scope,
+    create_api_key,
+    hash_key,
+    key_id_for,
+    revoke_api_key,
+)
+from modulardata.gateway.adapters.gateway_tables import (
+    AcceptedSession,
+    AcceptedTask,
+    IdempotentRequest,
+)
+from modulardata.gateway.adapters.link_probes import BackendLinks
+from modulardata.gateway.adapters.readmodel_queries import UNSEEN_EXPIRY
+from modulardata.gateway.api.deps import Resources
 from modulardata.gateway.config import GatewaySettings
-from modulardata.gateway.deps import Resources
-from modulardata.gateway.keys import Scope, create_api_key, hash_key, key_id_for, revoke_api_key
-from modulardata.gateway.links import BackendLinks
 from modulardata.gateway.main import create_app
-from modulardata.gateway.queries import UNSEEN_EXPIRY
-from modulardata.gateway.tables import AcceptedSession, AcceptedTask, IdempotentRequest
 from modulardata.messaging.bus import Bus
 from modulardata.profiling.profile import generate_profile
 from modulardata.profiling.profiles import store_profile

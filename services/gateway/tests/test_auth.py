@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from modulardata.gateway.auth import bearer_token
+from modulardata.gateway.adapters.api_keys import hash_key, key_id_for
+from modulardata.gateway.api.auth import bearer_token
 from modulardata.gateway.exceptions import Unauthorized
-from modulardata.gateway.keys import hash_key, key_id_for
 
 
 @pytest.mark.parametrize(

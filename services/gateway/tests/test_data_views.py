@@ -21,11 +21,11 @@ from fastapi import FastAPI
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from modulardata.gateway import queries
+from modulardata.gateway.adapters import readmodel_queries
+from modulardata.gateway.api.deps import get_engine, get_storage, owned_session
+from modulardata.gateway.api.error_responses import install_error_handlers
+from modulardata.gateway.application.data_export import XLSX_MAX_ROWS
 from modulardata.gateway.config import GatewaySettings
-from modulardata.gateway.dataexport import XLSX_MAX_ROWS
-from modulardata.gateway.deps import get_engine, get_storage, owned_session
-from modulardata.gateway.errors import install_error_handlers
 from modulardata.gateway.exceptions import NotFound
 from modulardata.gateway.main import create_app
 from modulardata.gateway.routes import data, diff
@@ -72,7 +72,7 @@ class Versions:
 @pytest.fixture
 def versions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Versions:
     versions = Versions(LocalStorage(tmp_path))
-    monkeypatch.setattr(queries, "session_node", versions.session_node)
+    monkeypatch.setattr(readmodel_queries, "session_node", versions.session_node)
     return versions
 
 

@@ -19,8 +19,8 @@ import pytest
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 
 from modulardata.contracts.values import ColumnSchema
-from modulardata.gateway import dataexport
-from modulardata.gateway.dataexport import (
+from modulardata.gateway.application import data_export
+from modulardata.gateway.application.data_export import (
     csv_chunks,
     json_value,
     parquet_chunks,
@@ -44,7 +44,7 @@ def store(storage: LocalStorage, table: pa.Table) -> str:
 def test_csv_is_converted_in_several_chunks(
     storage: LocalStorage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(dataexport, "_BATCH_ROWS", 700)
+    monkeypatch.setattr(data_export, "_BATCH_ROWS", 700)
     rows = 2500
     table = pa.table(
         {
@@ -114,7 +114,7 @@ def test_xlsx_has_a_header_and_values_excel_can_hold(storage: LocalStorage) -> N
 def test_xlsx_of_many_batches_keeps_every_row(
     storage: LocalStorage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(dataexport, "_BATCH_ROWS", 70)
+    monkeypatch.setattr(data_export, "_BATCH_ROWS", 70)
     table = pa.table({"n": list(range(250))})
     rows = workbook_rows(xlsx_chunks(storage, store(storage, table)))
     assert rows == [("n",), *((n,) for n in range(250))]

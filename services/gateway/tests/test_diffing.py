@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from modulardata.gateway.diffing import RetypedColumn, TableDiff, diff_tables
+from modulardata.gateway.application.diffing import RetypedColumn, TableDiff, diff_tables
 
 PEOPLE = pd.DataFrame(
     {

@@ -14,9 +14,9 @@ import pytest
 from fastapi import FastAPI
 
 from modulardata.contracts.limits import DatasetLimits
-from modulardata.gateway.admission import session_has_room
+from modulardata.gateway.api.admission import session_has_room
+from modulardata.gateway.api.deps import authenticate, owned_session
 from modulardata.gateway.config import GatewaySettings
-from modulardata.gateway.deps import authenticate, owned_session
 from modulardata.gateway.main import create_app
 from modulardata.readmodels.views import SessionView
 

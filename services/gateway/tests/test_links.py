@@ -8,8 +8,12 @@ import asyncio
 import pytest
 from prometheus_client import CollectorRegistry, Gauge
 
+from modulardata.gateway.adapters.link_probes import (
+    BackendLinks,
+    LinkWatcher,
+    accepting_connections,
+)
 from modulardata.gateway.config import GatewaySettings
-from modulardata.gateway.links import BackendLinks, LinkWatcher, accepting_connections
 
 BUSY_HOST_S = 1.6
 """The longest a healthy PostgreSQL took to answer the probe on a loaded 2-CPU host

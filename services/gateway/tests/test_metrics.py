@@ -13,9 +13,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from modulardata.contracts.deadletters import MessageDeadLettered
+from modulardata.gateway.adapters.gateway_tables import create_tables
 from modulardata.gateway.config import GatewaySettings
 from modulardata.gateway.main import create_app
-from modulardata.gateway.tables import create_tables
 from modulardata.readmodels.engine import make_engine
 from modulardata.versioning import deadletters
 from tests.support.postgres import fresh_database, server_url

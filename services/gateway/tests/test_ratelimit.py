@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from modulardata.gateway.adapters.rate_limits import RateLimits
 from modulardata.gateway.config import GatewaySettings
 from modulardata.gateway.main import create_app
-from modulardata.gateway.ratelimit import RateLimits
 
 # Nothing listens on port 1: the requests the limit lets through fail fast at the database.
 DOWN_DATABASE = "postgresql://postgres@127.0.0.1:1/none"

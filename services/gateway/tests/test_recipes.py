@@ -27,7 +27,7 @@ from modulardata.contracts.limits import DatasetLimits
 from modulardata.contracts.operations import Plan
 from modulardata.contracts.profile import Profile
 from modulardata.executor.versions import version_table
-from modulardata.gateway.recipes import (
+from modulardata.gateway.application.recipes import (
     Recipe,
     RecipeError,
     build_recipe,

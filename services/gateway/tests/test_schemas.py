@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
-from modulardata.gateway.chatschemas import BranchesResponse
-from modulardata.gateway.queries import History, OwnedTask
-from modulardata.gateway.schemas import HistoryResponse, TaskResponse
+from modulardata.gateway.adapters.readmodel_queries import History, OwnedTask
+from modulardata.gateway.schemas.chat import BranchesResponse
+from modulardata.gateway.schemas.sessions import HistoryResponse, TaskResponse
 from modulardata.readmodels.views import ChatLogView, NodeView, SessionView, TaskView
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)

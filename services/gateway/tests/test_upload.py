@@ -10,18 +10,18 @@ import pytest
 
 from modulardata.contracts.limits import DatasetLimits, LimitExceeded
 from modulardata.contracts.text import FILE_NAME_CHARS
-from modulardata.gateway.exceptions import (
-    BadUpload,
-    MissingFilePart,
-    UnsupportedMediaType,
-)
-from modulardata.gateway.upload import (
+from modulardata.gateway.application.upload import (
     FLUSH_BYTES,
     MULTIPART_SLACK,
     FilePartReader,
     check_declared_length,
     receive_upload,
     safe_filename,
+)
+from modulardata.gateway.exceptions import (
+    BadUpload,
+    MissingFilePart,
+    UnsupportedMediaType,
 )
 from modulardata.storage import LocalStorage
 from tests.support.bombs import gzip_bomb, wide_csv, xlsx_bomb

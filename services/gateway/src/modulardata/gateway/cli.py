@@ -13,8 +13,7 @@ from typing import TypeVar
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from modulardata.gateway.config import GatewaySettings
-from modulardata.gateway.keys import (
+from modulardata.gateway.adapters.api_keys import (
     Scope,
     create_api_key,
     hash_key,
@@ -22,8 +21,9 @@ from modulardata.gateway.keys import (
     list_api_keys,
     revoke_api_key,
 )
+from modulardata.gateway.adapters.gateway_tables import create_tables
+from modulardata.gateway.config import GatewaySettings
 from modulardata.gateway.main import create_app
-from modulardata.gateway.tables import create_tables
 from modulardata.readmodels.engine import make_engine
 
 T = TypeVar("T")

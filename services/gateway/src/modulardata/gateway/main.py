@@ -9,13 +9,9 @@ from functools import partial
 
 from fastapi import Depends, FastAPI
 
-from modulardata.gateway.admission import backends_answer, within_rate_limit
-from modulardata.gateway.config import GatewaySettings
-from modulardata.gateway.deps import Resources, bearer_scheme
-from modulardata.gateway.errors import install_error_handlers
-from modulardata.gateway.idempotency import IdempotencyMiddleware
-from modulardata.gateway.keys import register_api_key
-from modulardata.gateway.links import (
+from modulardata.gateway.adapters.api_keys import register_api_key
+from modulardata.gateway.adapters.gateway_tables import create_tables
+from modulardata.gateway.adapters.link_probes import (
     BackendLinks,
     LinkWatcher,
     Probe,
@@ -23,9 +19,14 @@ from modulardata.gateway.links import (
     database_probe,
     kafka_probe,
 )
-from modulardata.gateway.metrics import GatewayMetrics, MetricsMiddleware
-from modulardata.gateway.openapi import install_openapi
-from modulardata.gateway.ratelimit import RateLimits
+from modulardata.gateway.adapters.metrics import GatewayMetrics, MetricsMiddleware
+from modulardata.gateway.adapters.rate_limits import RateLimits
+from modulardata.gateway.api.admission import backends_answer, within_rate_limit
+from modulardata.gateway.api.deps import Resources, bearer_scheme
+from modulardata.gateway.api.error_responses import install_error_handlers
+from modulardata.gateway.api.idempotency_middleware import IdempotencyMiddleware
+from modulardata.gateway.api.openapi import install_openapi
+from modulardata.gateway.config import GatewaySettings
 from modulardata.gateway.routes import (
     chat,
     data,
@@ -38,8 +39,7 @@ from modulardata.gateway.routes import (
     sessions,
     tasks,
 )
-from modulardata.gateway.schemas import ErrorBody
-from modulardata.gateway.tables import create_tables
+from modulardata.gateway.schemas.sessions import ErrorBody
 from modulardata.messaging.bus import Bus, make_broker
 from modulardata.messaging.topics import ensure_topics
 from modulardata.readmodels.engine import make_engine

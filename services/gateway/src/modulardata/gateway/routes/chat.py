@@ -8,16 +8,9 @@ from uuid import uuid4
 from fastapi import APIRouter, Body, Depends, Response
 
 from modulardata.contracts.commands import MoveHead, SendChatMessage
-from modulardata.gateway import queries, workflows
-from modulardata.gateway.admission import session_has_room
-from modulardata.gateway.chatschemas import (
-    BranchesResponse,
-    ChatAcceptedResponse,
-    ChatMessageRequest,
-    HeadResponse,
-    MoveHeadRequest,
-)
-from modulardata.gateway.deps import (
+from modulardata.gateway.adapters import readmodel_queries
+from modulardata.gateway.api.admission import session_has_room
+from modulardata.gateway.api.deps import (
     BusDep,
     EngineDep,
     OwnerDep,
@@ -25,8 +18,16 @@ from modulardata.gateway.deps import (
     SettingsDep,
     require_dataset,
 )
+from modulardata.gateway.application import writes
 from modulardata.gateway.exceptions import Conflict
-from modulardata.gateway.schemas import ErrorBody, TaskAcceptedResponse, TaskStatus
+from modulardata.gateway.schemas.chat import (
+    BranchesResponse,
+    ChatAcceptedResponse,
+    ChatMessageRequest,
+    HeadResponse,
+    MoveHeadRequest,
+)
+from modulardata.gateway.schemas.sessions import ErrorBody, TaskAcceptedResponse, TaskStatus
 
 router = APIRouter(prefix="/v1/sessions", tags=["chat"])
 
@@ -59,7 +60,7 @@ async def send_message(
     command = SendChatMessage(
         session_id=session.session_id, chat_message_id=message_id, text=body.message
     )
-    task_id = await workflows.accept_session_task(
+    task_id = await writes.accept_session_task(
         engine, bus, owner=owner, session_id=session.session_id, kind="chat", command=command
     )
     response.headers["Location"] = f"/v1/tasks/{task_id}"
@@ -85,14 +86,14 @@ async def move_head(
     """Make a version the head (rollback, or redo): the next message applies to it, so a
     message after a rollback starts a branch. Runs after the messages sent before it; 202 with
     the task if that takes longer than the wait."""
-    await queries.session_node(engine, session.session_id, body.node_id)
+    await readmodel_queries.session_node(engine, session.session_id, body.node_id)
     previous = session.head_node_id
     command = MoveHead(session_id=session.session_id, node_id=body.node_id)
-    task_id = await workflows.accept_session_task(
+    task_id = await writes.accept_session_task(
         engine, bus, owner=owner, session_id=session.session_id, kind="head_move", command=command
     )
     response.headers["Location"] = f"/v1/tasks/{task_id}"
-    view = await queries.wait_for_task(engine, task_id, settings.session_wait_s)
+    view = await readmodel_queries.wait_for_task(engine, task_id, settings.session_wait_s)
     if view is None or view.status not in ("succeeded", "failed"):
         response.status_code = 202
         status: TaskStatus = "queued" if view is None else "running"
@@ -110,5 +111,5 @@ async def move_head(
 @router.get("/{session_id}/branches")
 async def list_branches(session: SessionDep, engine: EngineDep) -> BranchesResponse:
     """The tips of the version tree: one per branch, newest first."""
-    history = await queries.history(engine, session.session_id)
+    history = await readmodel_queries.history(engine, session.session_id)
     return BranchesResponse.of(session.session_id, session.head_node_id, history)

@@ -9,19 +9,19 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from modulardata.gateway import queries
-from modulardata.gateway.dataexport import (
+from modulardata.gateway.adapters import readmodel_queries
+from modulardata.gateway.api.deps import EngineDep, SessionDep, StorageDep, parse_id
+from modulardata.gateway.api.error_responses import error_response
+from modulardata.gateway.application.data_export import (
     EXPORTERS,
     MEDIA_TYPES,
     XLSX_MAX_ROWS,
     DataFormat,
     read_rows,
 )
-from modulardata.gateway.deps import EngineDep, SessionDep, StorageDep, parse_id
-from modulardata.gateway.errors import error_response
 from modulardata.gateway.exceptions import NotFound
-from modulardata.gateway.schemas import MAX_OFFSET, ErrorBody
-from modulardata.gateway.viewschemas import RowsPage
+from modulardata.gateway.schemas.diff import RowsPage
+from modulardata.gateway.schemas.sessions import MAX_OFFSET, ErrorBody
 from modulardata.readmodels.views import NodeView, SessionView
 from modulardata.storage import ObjectStorage
 
@@ -34,7 +34,9 @@ async def stored_node(
     session: SessionView, node_id: str, engine: AsyncEngine, storage: ObjectStorage
 ) -> NodeView:
     """A node of the session whose data is in storage; NotFound otherwise."""
-    node = await queries.session_node(engine, session.session_id, parse_id(node_id, "node"))
+    node = await readmodel_queries.session_node(
+        engine, session.session_id, parse_id(node_id, "node")
+    )
     if not await asyncio.to_thread(storage.exists, node.storage_uri):
         raise NotFound(f"the data of node {node.node_id} is missing", code="data_not_found")
     return node

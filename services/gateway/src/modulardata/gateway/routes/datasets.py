@@ -7,9 +7,9 @@ from uuid import uuid4
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from modulardata.gateway import queries, workflows
-from modulardata.gateway.admission import session_has_room
-from modulardata.gateway.deps import (
+from modulardata.gateway.adapters import readmodel_queries
+from modulardata.gateway.api.admission import session_has_room
+from modulardata.gateway.api.deps import (
     BusDep,
     EngineDep,
     OwnerDep,
@@ -17,9 +17,10 @@ from modulardata.gateway.deps import (
     SettingsDep,
     StorageDep,
 )
+from modulardata.gateway.application import writes
+from modulardata.gateway.application.upload import check_declared_length, receive_upload
 from modulardata.gateway.exceptions import UploadRejected
-from modulardata.gateway.schemas import TaskAcceptedResponse, TaskStatus, UploadErrorBody
-from modulardata.gateway.upload import check_declared_length, receive_upload
+from modulardata.gateway.schemas.sessions import TaskAcceptedResponse, TaskStatus, UploadErrorBody
 from modulardata.storage.layout import upload_key
 
 router = APIRouter(prefix="/v1/sessions", tags=["datasets"])
@@ -72,7 +73,7 @@ async def upload_dataset(
         upload_key(session.session_id, task_id),
         settings.limits,
     )
-    await workflows.accept_upload(
+    await writes.accept_upload(
         engine,
         bus,
         storage,
@@ -83,7 +84,7 @@ async def upload_dataset(
         wait_s=settings.session_wait_s,
     )
     response.headers["Location"] = f"/v1/tasks/{task_id}"
-    view = await queries.wait_for_task(engine, task_id, settings.upload_wait_s)
+    view = await readmodel_queries.wait_for_task(engine, task_id, settings.upload_wait_s)
     if view is not None and view.status == "failed":
         raise UploadRejected(
             view.error or "the file could not be read", code=view.error_code, task_id=task_id

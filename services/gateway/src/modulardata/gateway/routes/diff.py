@@ -6,12 +6,12 @@ import asyncio
 
 from fastapi import APIRouter
 
-from modulardata.gateway.dataexport import read_table
-from modulardata.gateway.deps import EngineDep, SessionDep, StorageDep
-from modulardata.gateway.diffing import TableDiff, diff_tables
+from modulardata.gateway.api.deps import EngineDep, SessionDep, StorageDep
+from modulardata.gateway.application.data_export import read_table
+from modulardata.gateway.application.diffing import TableDiff, diff_tables
 from modulardata.gateway.routes.data import stored_node
-from modulardata.gateway.schemas import ErrorBody
-from modulardata.gateway.viewschemas import NodeDiff
+from modulardata.gateway.schemas.diff import NodeDiff
+from modulardata.gateway.schemas.sessions import ErrorBody
 from modulardata.storage import ObjectStorage
 
 router = APIRouter(prefix="/v1/sessions", tags=["data"])

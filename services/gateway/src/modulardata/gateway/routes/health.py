@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy.exc import DBAPIError
 
-from modulardata.gateway import queries
-from modulardata.gateway.deps import EngineDep
+from modulardata.gateway.adapters import readmodel_queries
+from modulardata.gateway.api.deps import EngineDep
 from modulardata.gateway.exceptions import Unavailable
-from modulardata.gateway.schemas import ErrorBody, Health
+from modulardata.gateway.schemas.sessions import ErrorBody, Health
 
 router = APIRouter(tags=["health"])
 
@@ -17,7 +17,7 @@ router = APIRouter(tags=["health"])
 async def healthz(engine: EngineDep) -> Health:
     """200 when the gateway can serve requests, 503 when the database cannot yet."""
     try:
-        missing = await queries.missing_read_models(engine)
+        missing = await readmodel_queries.missing_read_models(engine)
     except DBAPIError as exc:
         raise Unavailable("the database does not answer", code="database_unavailable") from exc
     if missing:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from modulardata.gateway.deps import ResourcesDep, authenticate
+from modulardata.gateway.api.deps import ResourcesDep, authenticate
 
 router = APIRouter(tags=["health"])
 

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
 from modulardata.contracts.profile import Profile
-from modulardata.gateway import queries
-from modulardata.gateway.deps import EngineDep, SessionDep, StorageDep, parse_id
+from modulardata.gateway.adapters import readmodel_queries
+from modulardata.gateway.api.deps import EngineDep, SessionDep, StorageDep, parse_id
+from modulardata.gateway.application.profiles import node_profile
 from modulardata.gateway.exceptions import NotFound
-from modulardata.gateway.nodeprofiles import node_profile
-from modulardata.gateway.schemas import ErrorBody
+from modulardata.gateway.schemas.sessions import ErrorBody
 from modulardata.profiling.prompt import to_prompt
 
 router = APIRouter(prefix="/v1/sessions", tags=["profiles"])
@@ -39,7 +39,9 @@ async def get_profile(
     ),
 ) -> Profile | PlainTextResponse:
     """The profile of a version: columns, statistics and findings with suggested fixes."""
-    node = await queries.session_node(engine, session.session_id, parse_id(node_id, "node"))
+    node = await readmodel_queries.session_node(
+        engine, session.session_id, parse_id(node_id, "node")
+    )
     profile = await node_profile(storage, node)
     if profile is None:
         raise NotFound(

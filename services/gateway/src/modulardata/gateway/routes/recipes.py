@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict
 
 from modulardata.contracts.commands import ReplayRecipe
 from modulardata.contracts.operations import Plan
-from modulardata.gateway import workflows
-from modulardata.gateway.admission import session_has_room
-from modulardata.gateway.deps import (
+from modulardata.gateway.adapters.lineage import lineage
+from modulardata.gateway.api.admission import session_has_room
+from modulardata.gateway.api.deps import (
     BusDep,
     EngineDep,
     OwnerDep,
@@ -23,11 +23,11 @@ from modulardata.gateway.deps import (
     parse_id,
     require_dataset,
 )
+from modulardata.gateway.application import writes
+from modulardata.gateway.application.profiles import node_profile
+from modulardata.gateway.application.recipes import Recipe, RecipeError, build_recipe, render_python
 from modulardata.gateway.exceptions import Conflict
-from modulardata.gateway.lineage import lineage
-from modulardata.gateway.nodeprofiles import node_profile
-from modulardata.gateway.recipes import Recipe, RecipeError, build_recipe, render_python
-from modulardata.gateway.schemas import ErrorBody, TaskAcceptedResponse
+from modulardata.gateway.schemas.sessions import ErrorBody, TaskAcceptedResponse
 
 router = APIRouter(prefix="/v1/sessions", tags=["recipes"])
 
@@ -115,7 +115,7 @@ async def replay_recipe(
         plan=plan,
         description=f"Replayed a recipe ({count}): {plan.describe()}"[:2000],
     )
-    task_id = await workflows.accept_session_task(
+    task_id = await writes.accept_session_task(
         engine, bus, owner=owner, session_id=session.session_id, kind="replay", command=command
     )
     response.headers["Location"] = f"/v1/tasks/{task_id}"

@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
-from modulardata.gateway import queries, workflows
-from modulardata.gateway.deps import BusDep, EngineDep, OwnerDep, SessionDep, SettingsDep
-from modulardata.gateway.schemas import (
+from modulardata.gateway.adapters import readmodel_queries
+from modulardata.gateway.api.deps import BusDep, EngineDep, OwnerDep, SessionDep, SettingsDep
+from modulardata.gateway.application import writes
+from modulardata.gateway.schemas.sessions import (
     MAX_OFFSET,
     CreateSessionRequest,
     HistoryResponse,
@@ -32,7 +33,7 @@ async def create_session(
 ) -> SessionCreatedResponse:
     """Create a session owned by the caller; its id may be used in the very next request."""
     name = body.name if body else None
-    accepted = await workflows.create_session(engine, bus, owner, name)
+    accepted = await writes.create_session(engine, bus, owner, name)
     response.headers["Location"] = f"/v1/sessions/{accepted.session_id}"
     return SessionCreatedResponse(
         session_id=accepted.session_id, name=accepted.name, created_at=accepted.created_at
@@ -47,7 +48,7 @@ async def list_sessions(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Sessions to skip.")] = 0,
 ) -> SessionListResponse:
     """The caller's sessions, newest first."""
-    page, total = await queries.owned_sessions(engine, owner, limit=limit, offset=offset)
+    page, total = await readmodel_queries.owned_sessions(engine, owner, limit=limit, offset=offset)
     return SessionListResponse(
         sessions=[SessionResponse.of(view, count) for view, count in page],
         total=total,
@@ -59,13 +60,15 @@ async def list_sessions(
 @router.get("/{session_id}")
 async def get_session(session: SessionDep, engine: EngineDep) -> SessionResponse:
     """The session, its head and how many versions it has."""
-    return SessionResponse.of(session, await queries.node_count(engine, session.session_id))
+    return SessionResponse.of(
+        session, await readmodel_queries.node_count(engine, session.session_id)
+    )
 
 
 @router.get("/{session_id}/history")
 async def get_history(session: SessionDep, engine: EngineDep) -> HistoryResponse:
     """Every version of the session and its whole conversation."""
-    return HistoryResponse.of(session, await queries.history(engine, session.session_id))
+    return HistoryResponse.of(session, await readmodel_queries.history(engine, session.session_id))
 
 
 @router.delete(
@@ -79,7 +82,7 @@ async def delete_session(
 ) -> Response:
     """Delete the session for good: its uploads and versions leave storage, its history and
     its events become unreadable; 202 if that takes longer than the wait."""
-    gone = await workflows.delete_session(
+    gone = await writes.delete_session(
         engine, bus, owner, session.session_id, settings.session_wait_s
     )
     if gone:

@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from modulardata.gateway import queries
-from modulardata.gateway.deps import EngineDep, OwnerDep, TaskDep
-from modulardata.gateway.schemas import ErrorBody, TaskResponse
+from modulardata.gateway.adapters import readmodel_queries
+from modulardata.gateway.api.deps import EngineDep, OwnerDep, TaskDep
+from modulardata.gateway.schemas.sessions import ErrorBody, TaskResponse
 
 router = APIRouter(prefix="/v1/tasks", tags=["tasks"])
 
@@ -41,7 +41,7 @@ async def stream_task(task: TaskDep, owner: OwnerDep, engine: EngineDep) -> Even
 
 
 async def _task_events(
-    task: queries.OwnedTask, owner: str, engine: EngineDep
+    task: readmodel_queries.OwnedTask, owner: str, engine: EngineDep
 ) -> AsyncIterator[ServerSentEvent]:
     sent = 0
     while True:
@@ -54,4 +54,4 @@ async def _task_events(
             yield ServerSentEvent(data=response.model_dump_json(), event="result")
             return
         await asyncio.sleep(POLL_S)
-        task = await queries.owned_task(engine, task.task_id, owner)
+        task = await readmodel_queries.owned_task(engine, task.task_id, owner)

@@ -15,10 +15,10 @@ from modulardata.contracts import topics
 from modulardata.contracts.base import Message
 from modulardata.contracts.commands import CreateSession, DeleteSession, IngestDataset
 from modulardata.contracts.envelope import Envelope
+from modulardata.gateway.adapters.gateway_tables import AcceptedSession, AcceptedTask
+from modulardata.gateway.adapters.readmodel_queries import wait_until_gone, wait_until_projected
+from modulardata.gateway.application.upload import StoredUpload
 from modulardata.gateway.exceptions import Unavailable
-from modulardata.gateway.queries import wait_until_gone, wait_until_projected
-from modulardata.gateway.tables import AcceptedSession, AcceptedTask
-from modulardata.gateway.upload import StoredUpload
 from modulardata.messaging.bus import Bus, PublishUnconfirmed, Undo
 from modulardata.storage import ObjectStorage
 

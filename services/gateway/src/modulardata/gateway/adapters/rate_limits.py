@@ -14,9 +14,9 @@ from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 
-from modulardata.gateway.auth import bearer_token
+from modulardata.gateway.adapters.api_keys import hash_key, key_id_for
+from modulardata.gateway.api.auth import bearer_token
 from modulardata.gateway.exceptions import Unauthorized
-from modulardata.gateway.keys import hash_key, key_id_for
 
 
 class RateLimits:

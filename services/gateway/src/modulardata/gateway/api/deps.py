@@ -10,15 +10,15 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from modulardata.gateway import queries
-from modulardata.gateway.auth import bearer_token
+from modulardata.gateway.adapters import readmodel_queries
+from modulardata.gateway.adapters.api_keys import caller_of
+from modulardata.gateway.adapters.link_probes import BackendLinks
+from modulardata.gateway.adapters.metrics import GatewayMetrics
+from modulardata.gateway.adapters.rate_limits import RateLimits
+from modulardata.gateway.adapters.readmodel_queries import OwnedTask
+from modulardata.gateway.api.auth import bearer_token
 from modulardata.gateway.config import GatewaySettings
 from modulardata.gateway.exceptions import Conflict, Forbidden, NotFound, Unauthorized
-from modulardata.gateway.keys import caller_of
-from modulardata.gateway.links import BackendLinks
-from modulardata.gateway.metrics import GatewayMetrics
-from modulardata.gateway.queries import OwnedTask
-from modulardata.gateway.ratelimit import RateLimits
 from modulardata.messaging.bus import Bus
 from modulardata.readmodels.views import SessionView
 from modulardata.storage import ObjectStorage
@@ -106,12 +106,12 @@ def parse_id(value: str, what: str) -> UUID:
 
 async def owned_session(session_id: str, owner: OwnerDep, engine: EngineDep) -> SessionView:
     """The session in the path, if it belongs to the caller."""
-    return await queries.owned_session(engine, parse_id(session_id, "session"), owner)
+    return await readmodel_queries.owned_session(engine, parse_id(session_id, "session"), owner)
 
 
 async def owned_task(task_id: str, owner: OwnerDep, engine: EngineDep) -> OwnedTask:
     """The task in the path, if it belongs to the caller."""
-    return await queries.owned_task(engine, parse_id(task_id, "task"), owner)
+    return await readmodel_queries.owned_task(engine, parse_id(task_id, "task"), owner)
 
 
 async def require_dataset(session: SessionView, engine: AsyncEngine, wait_s: float) -> None:
@@ -119,7 +119,7 @@ async def require_dataset(session: SessionView, engine: AsyncEngine, wait_s: flo
     waited for, up to `wait_s`, so a message sent right after an upload applies to it."""
     if session.head_node_id is not None:
         return
-    state = await queries.wait_for_dataset(engine, session.session_id, wait_s)
+    state = await readmodel_queries.wait_for_dataset(engine, session.session_id, wait_s)
     if state == "being_read":
         raise Conflict(
             "the session's upload is still being read; send this once its task has ended",

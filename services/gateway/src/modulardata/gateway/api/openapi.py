@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from modulardata.gateway.idempotency import HEADER, MAX_KEY_LENGTH
+from modulardata.gateway.api.idempotency_middleware import HEADER, MAX_KEY_LENGTH
 
 API_PREFIX = "/v1/"
 ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from modulardata.gateway import queries
-from modulardata.gateway.deps import READ_METHODS, EngineDep, ResourcesDep, SessionDep
+from modulardata.gateway.adapters import readmodel_queries
+from modulardata.gateway.adapters.rate_limits import counted_as
+from modulardata.gateway.api.deps import READ_METHODS, EngineDep, ResourcesDep, SessionDep
 from modulardata.gateway.exceptions import TooManyRequests, Unavailable
-from modulardata.gateway.ratelimit import counted_as
 
 
 async def within_rate_limit(request: Request, resources: ResourcesDep) -> None:
@@ -31,7 +31,7 @@ async def within_rate_limit(request: Request, resources: ResourcesDep) -> None:
 async def session_has_room(session: SessionDep, engine: EngineDep, resources: ResourcesDep) -> None:
     """TooManyRequests (`session_busy`) when the session already holds its limit of tasks."""
     settings = resources.settings
-    waiting = await queries.unfinished_tasks(engine, session.session_id)
+    waiting = await readmodel_queries.unfinished_tasks(engine, session.session_id)
     if waiting >= settings.session_queue_limit:
         resources.metrics.throttled.labels(reason="session_busy").inc()
         raise TooManyRequests(

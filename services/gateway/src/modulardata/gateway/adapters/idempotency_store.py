@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from modulardata.gateway.tables import IdempotentRequest
+from modulardata.gateway.adapters.gateway_tables import IdempotentRequest
 
 _TABLE = IdempotentRequest.__table__  # type: ignore[attr-defined]
 

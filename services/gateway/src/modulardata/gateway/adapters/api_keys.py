@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from modulardata.gateway.tables import ApiKey
+from modulardata.gateway.adapters.gateway_tables import ApiKey
 
 
 class Scope(StrEnum):

@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from modulardata.contracts.text import ChatText
-from modulardata.gateway.queries import History
+from modulardata.gateway.adapters.readmodel_queries import History
 from modulardata.readmodels.views import NodeView
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from modulardata.contracts.operations import Plan
 from modulardata.contracts.text import Name
 from modulardata.contracts.values import ChangeSummary, ColumnSchema
-from modulardata.gateway.queries import History, OwnedTask
+from modulardata.gateway.adapters.readmodel_queries import History, OwnedTask
 from modulardata.readmodels.views import FINISHED_STATUSES, SessionView
 
 

@@ -24,13 +24,13 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from modulardata.gateway.admission import database_down
-from modulardata.gateway.auth import bearer_token
-from modulardata.gateway.deps import Resources
-from modulardata.gateway.errors import error_response, gateway_error_response
+from modulardata.gateway.adapters.api_keys import hash_key, key_id_for
+from modulardata.gateway.adapters.idempotency_store import Held, IdempotentRequests
+from modulardata.gateway.api.admission import database_down
+from modulardata.gateway.api.auth import bearer_token
+from modulardata.gateway.api.deps import Resources
+from modulardata.gateway.api.error_responses import error_response, gateway_error_response
 from modulardata.gateway.exceptions import Unauthorized
-from modulardata.gateway.idempotentrequests import Held, IdempotentRequests
-from modulardata.gateway.keys import hash_key, key_id_for
 
 log = logging.getLogger(__name__)
 

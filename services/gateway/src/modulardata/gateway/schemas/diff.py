@@ -7,7 +7,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from modulardata.contracts.values import ColumnSchema
-from modulardata.gateway.diffing import TableDiff
+from modulardata.gateway.application.diffing import TableDiff
 
 
 class RowsPage(BaseModel):

@@ -1,0 +1,2 @@
+"""The HTTP edge around the routes: dependencies, admission, error responses, middleware and
+the OpenAPI document."""
