@@ -7,7 +7,8 @@ from uuid import UUID, uuid4
 
 from modulardata.gateway.adapters.readmodel_queries import History, OwnedTask
 from modulardata.gateway.schemas.chat import BranchesResponse
-from modulardata.gateway.schemas.sessions import HistoryResponse, TaskResponse
+from modulardata.gateway.schemas.sessions import HistoryResponse
+from modulardata.gateway.schemas.tasks import TaskResponse
 from modulardata.readmodels.views import ChatLogView, NodeView, SessionView, TaskView
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)

@@ -39,7 +39,7 @@ from modulardata.gateway.routes import (
     sessions,
     tasks,
 )
-from modulardata.gateway.schemas.sessions import ErrorBody
+from modulardata.gateway.schemas.errors import ErrorBody
 from modulardata.messaging.bus import Bus, make_broker
 from modulardata.messaging.topics import ensure_topics
 from modulardata.readmodels.engine import make_engine

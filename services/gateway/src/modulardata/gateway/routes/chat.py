@@ -27,7 +27,8 @@ from modulardata.gateway.schemas.chat import (
     HeadResponse,
     MoveHeadRequest,
 )
-from modulardata.gateway.schemas.sessions import ErrorBody, TaskAcceptedResponse, TaskStatus
+from modulardata.gateway.schemas.errors import ErrorBody
+from modulardata.gateway.schemas.tasks import TaskAcceptedResponse, TaskStatus
 
 router = APIRouter(prefix="/v1/sessions", tags=["chat"])
 

@@ -20,8 +20,9 @@ from modulardata.gateway.application.data_export import (
     read_rows,
 )
 from modulardata.gateway.exceptions import NotFound
-from modulardata.gateway.schemas.diff import RowsPage
-from modulardata.gateway.schemas.sessions import MAX_OFFSET, ErrorBody
+from modulardata.gateway.schemas.data import RowsPage
+from modulardata.gateway.schemas.errors import ErrorBody
+from modulardata.gateway.schemas.paging import MAX_OFFSET
 from modulardata.readmodels.views import NodeView, SessionView
 from modulardata.storage import ObjectStorage
 

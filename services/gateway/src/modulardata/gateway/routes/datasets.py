@@ -20,7 +20,8 @@ from modulardata.gateway.api.deps import (
 from modulardata.gateway.application import writes
 from modulardata.gateway.application.upload import check_declared_length, receive_upload
 from modulardata.gateway.exceptions import UploadRejected
-from modulardata.gateway.schemas.sessions import TaskAcceptedResponse, TaskStatus, UploadErrorBody
+from modulardata.gateway.schemas.errors import UploadErrorBody
+from modulardata.gateway.schemas.tasks import TaskAcceptedResponse, TaskStatus
 from modulardata.storage.layout import upload_key
 
 router = APIRouter(prefix="/v1/sessions", tags=["datasets"])

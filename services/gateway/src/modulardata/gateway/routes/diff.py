@@ -11,7 +11,7 @@ from modulardata.gateway.application.data_export import read_table
 from modulardata.gateway.application.diffing import TableDiff, diff_tables
 from modulardata.gateway.routes.data import stored_node
 from modulardata.gateway.schemas.diff import NodeDiff
-from modulardata.gateway.schemas.sessions import ErrorBody
+from modulardata.gateway.schemas.errors import ErrorBody
 from modulardata.storage import ObjectStorage
 
 router = APIRouter(prefix="/v1/sessions", tags=["data"])

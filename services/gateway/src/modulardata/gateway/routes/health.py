@@ -8,7 +8,8 @@ from sqlalchemy.exc import DBAPIError
 from modulardata.gateway.adapters import readmodel_queries
 from modulardata.gateway.api.deps import EngineDep
 from modulardata.gateway.exceptions import Unavailable
-from modulardata.gateway.schemas.sessions import ErrorBody, Health
+from modulardata.gateway.schemas.errors import ErrorBody
+from modulardata.gateway.schemas.health import Health
 
 router = APIRouter(tags=["health"])
 

@@ -12,7 +12,7 @@ from modulardata.gateway.adapters import readmodel_queries
 from modulardata.gateway.api.deps import EngineDep, SessionDep, StorageDep, parse_id
 from modulardata.gateway.application.profiles import node_profile
 from modulardata.gateway.exceptions import NotFound
-from modulardata.gateway.schemas.sessions import ErrorBody
+from modulardata.gateway.schemas.errors import ErrorBody
 from modulardata.profiling.prompt import to_prompt
 
 router = APIRouter(prefix="/v1/sessions", tags=["profiles"])

@@ -7,7 +7,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict
 
 from modulardata.contracts.commands import ReplayRecipe
 from modulardata.contracts.operations import Plan
@@ -25,9 +24,11 @@ from modulardata.gateway.api.deps import (
 )
 from modulardata.gateway.application import writes
 from modulardata.gateway.application.profiles import node_profile
-from modulardata.gateway.application.recipes import Recipe, RecipeError, build_recipe, render_python
+from modulardata.gateway.application.recipes import RecipeError, build_recipe, render_python
 from modulardata.gateway.exceptions import Conflict
-from modulardata.gateway.schemas.sessions import ErrorBody, TaskAcceptedResponse
+from modulardata.gateway.schemas.errors import ErrorBody
+from modulardata.gateway.schemas.recipes import Recipe, ReplayRequest
+from modulardata.gateway.schemas.tasks import TaskAcceptedResponse
 
 router = APIRouter(prefix="/v1/sessions", tags=["recipes"])
 
@@ -77,14 +78,6 @@ async def get_recipe(
             headers={"Content-Disposition": f'attachment; filename="recipe-{recipe.node_id}.py"'},
         )
     return recipe
-
-
-class ReplayRequest(BaseModel):
-    """A recipe to replay, exactly as GET .../recipe?format=json returned it."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    recipe: Recipe
 
 
 @router.post(

@@ -10,8 +10,8 @@ from fastapi.responses import JSONResponse
 from modulardata.gateway.adapters import readmodel_queries
 from modulardata.gateway.api.deps import BusDep, EngineDep, OwnerDep, SessionDep, SettingsDep
 from modulardata.gateway.application import writes
+from modulardata.gateway.schemas.paging import MAX_OFFSET
 from modulardata.gateway.schemas.sessions import (
-    MAX_OFFSET,
     CreateSessionRequest,
     HistoryResponse,
     SessionCreatedResponse,

@@ -11,7 +11,8 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from modulardata.gateway.adapters import readmodel_queries
 from modulardata.gateway.api.deps import EngineDep, OwnerDep, TaskDep
-from modulardata.gateway.schemas.sessions import ErrorBody, TaskResponse
+from modulardata.gateway.schemas.errors import ErrorBody
+from modulardata.gateway.schemas.tasks import TaskResponse
 
 router = APIRouter(prefix="/v1/tasks", tags=["tasks"])
 

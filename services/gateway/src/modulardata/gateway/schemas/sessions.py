@@ -1,60 +1,18 @@
-"""Request and response bodies of the REST API, built from the read models."""
+"""A session's bodies: creating, reading, listing and deleting it, and its history."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, cast
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from modulardata.contracts.operations import Plan
 from modulardata.contracts.text import Name
-from modulardata.contracts.values import ChangeSummary, ColumnSchema
-from modulardata.gateway.adapters.readmodel_queries import History, OwnedTask
-from modulardata.readmodels.views import FINISHED_STATUSES, SessionView
-
-
-class ErrorDetail(BaseModel):
-    """What went wrong."""
-
-    code: str = Field(description="Machine-readable error code, e.g. 'session_not_found'.")
-    message: str = Field(description="What went wrong, in plain words.")
-
-
-class RequestErrorDetail(ErrorDetail):
-    """Why a request was refused; `field` when it was for one of its fields."""
-
-    field: str | None = Field(
-        default=None,
-        description="For a 422: the first field refused, e.g. 'body.name' or 'query.offset'.",
-    )
-
-
-class ErrorBody(BaseModel):
-    """The body of every error response."""
-
-    error: RequestErrorDetail
-
-
-class UploadErrorDetail(RequestErrorDetail):
-    """Why an upload was refused; `task_id` once the upload was accepted and then read."""
-
-    task_id: UUID | None = Field(
-        default=None, description="The task that read the file, when the profiler refused it."
-    )
-
-
-class UploadErrorBody(BaseModel):
-    """The body of an upload's error response."""
-
-    error: UploadErrorDetail
-
-
-class Health(BaseModel):
-    """The gateway can serve requests."""
-
-    status: Literal["ok"] = "ok"
+from modulardata.contracts.values import ColumnSchema
+from modulardata.gateway.adapters.readmodel_queries import History
+from modulardata.readmodels.views import SessionView
 
 
 class CreateSessionRequest(BaseModel):
@@ -81,106 +39,6 @@ class SessionDeletingResponse(BaseModel):
     status: Literal["deleting"] = "deleting"
 
 
-TaskStatus = Literal["queued", "running", "succeeded", "failed", "needs_input"]
-
-
-class TaskAcceptedResponse(BaseModel):
-    """A task was accepted; follow it at GET /v1/tasks/{task_id}."""
-
-    task_id: UUID
-    session_id: UUID
-    status: TaskStatus = Field(description="Where the task stood when the answer was sent.")
-    node_id: UUID | None = Field(default=None, description="The version made, once succeeded.")
-
-
-class TaskResult(BaseModel):
-    """What a finished task produced."""
-
-    node_id: UUID | None = Field(
-        description="The version made (or, for a head move or undo, the new head)."
-    )
-    plan: dict[str, Any] | None = Field(
-        default=None, description="The operations applied, as a Plan: {operations: [...]}."
-    )
-    code: str | None = Field(default=None, description="The pandas code that ran.")
-    explanation: str | None = Field(default=None, description="What was done, in one line.")
-    summary: ChangeSummary | None = Field(
-        default=None, description="Rows and columns before and after."
-    )
-    message: str | None = Field(default=None, description="The assistant's reply in the chat.")
-
-
-class TaskResponse(BaseModel):
-    """Where a task stands."""
-
-    task_id: UUID
-    session_id: UUID
-    kind: str = Field(description="What the task does: upload, chat, head_move or replay.")
-    status: TaskStatus
-    stage: str = Field(
-        description="The latest stage reached: queued, ingesting, thinking, generating_code, "
-        "testing, executing, profiling, committing, then succeeded, failed or needs_input."
-    )
-    events: list[dict[str, Any]] = Field(description="Stages reached, with their times.")
-    result: TaskResult | None = Field(description="Set once the task succeeded.")
-    question: str | None = Field(
-        default=None, description="For needs_input: what the user is asked; reply with a message."
-    )
-    error: ErrorDetail | None = Field(description="Set when the task failed.")
-    created_at: datetime
-    updated_at: datetime
-
-    @property
-    def finished(self) -> bool:
-        """Whether the task has reached its final status."""
-        return self.status in FINISHED_STATUSES
-
-    @classmethod
-    def of(cls, task: OwnedTask) -> TaskResponse:
-        """The response for a task: queued until the read model knows it."""
-        view = task.view
-        common = {"task_id": task.task_id, "session_id": task.session_id, "kind": task.kind}
-        if view is None:
-            return cls(
-                **common,
-                status="queued",
-                stage="queued",
-                events=[],
-                result=None,
-                error=None,
-                created_at=task.created_at,
-                updated_at=task.created_at,
-            )
-        result = (
-            TaskResult(
-                node_id=view.node_id,
-                plan=view.plan,
-                code=view.code,
-                explanation=view.explanation,
-                summary=ChangeSummary.model_validate(view.summary) if view.summary else None,
-                message=view.reply,
-            )
-            if view.status == "succeeded"
-            else None
-        )
-        error = (
-            ErrorDetail(code=view.error_code or "task_failed", message=view.error or "")
-            if view.status == "failed"
-            else None
-        )
-        return cls(
-            **common,
-            status=cast(TaskStatus, view.status),
-            stage=view.stage,
-            events=view.events,
-            result=result,
-            question=view.question,
-            error=error,
-            created_at=task.created_at,
-            updated_at=view.updated_at,
-        )
-
-
 class SessionResponse(BaseModel):
     """A session and where its head is."""
 
@@ -202,10 +60,6 @@ class SessionResponse(BaseModel):
             head_node_id=view.head_node_id,
             node_count=node_count,
         )
-
-
-MAX_OFFSET = 2**31 - 1
-"""Largest page offset taken (PostgreSQL's `integer`, past any real page); beyond it a 422."""
 
 
 class SessionListResponse(BaseModel):
