@@ -19,12 +19,13 @@ from modulardata.gateway.adapters.link_probes import (
     database_probe,
     kafka_probe,
 )
-from modulardata.gateway.adapters.metrics import GatewayMetrics, MetricsMiddleware
+from modulardata.gateway.adapters.metrics import GatewayMetrics
 from modulardata.gateway.adapters.rate_limits import RateLimits
 from modulardata.gateway.api.admission import backends_answer, within_rate_limit
 from modulardata.gateway.api.deps import Resources, bearer_scheme
 from modulardata.gateway.api.error_responses import install_error_handlers
 from modulardata.gateway.api.idempotency_middleware import IdempotencyMiddleware
+from modulardata.gateway.api.metrics_middleware import MetricsMiddleware
 from modulardata.gateway.api.openapi import install_openapi
 from modulardata.gateway.config import GatewaySettings
 from modulardata.gateway.routes import (

@@ -53,6 +53,14 @@ class History:
     messages: list[ChatLogView]
 
 
+@dataclass(frozen=True)
+class Lineage:
+    """The nodes from the session's upload to a node, in order, and their messages' text."""
+
+    nodes: list[NodeView]
+    messages: dict[UUID, str]
+
+
 async def missing_read_models(engine: AsyncEngine) -> list[str]:
     """Read-model tables the versioning service has not created yet; raises if the DB is down."""
     names = [model.__tablename__ for model in READ_MODELS]
@@ -238,6 +246,26 @@ async def session_node(engine: AsyncEngine, session_id: UUID, node_id: UUID) -> 
     if node is None or node.session_id != session_id:
         raise NotFound(f"node {node_id} not found in session {session_id}", code="node_not_found")
     return node
+
+
+async def lineage(engine: AsyncEngine, session_id: UUID, node_id: UUID) -> Lineage:
+    """The path to `node_id` through its parents; NotFound when the session has no such node."""
+    async with AsyncSession(engine) as session:
+        rows = await session.exec(select(NodeView).where(NodeView.session_id == session_id))
+        nodes = {node.node_id: node for node in rows}
+        if node_id not in nodes:
+            raise NotFound(
+                f"node {node_id} not found in session {session_id}", code="node_not_found"
+            )
+        path = [nodes[node_id]]
+        while (parent := path[-1].parent_id) is not None and parent in nodes:
+            path.append(nodes[parent])
+        path.reverse()
+        asked = [node.created_by_message_id for node in path if node.created_by_message_id]
+        chats = await session.exec(
+            select(ChatLogView).where(col(ChatLogView.chat_message_id).in_(asked))
+        )
+        return Lineage(path, {chat.chat_message_id: chat.text for chat in chats})
 
 
 async def owned_task(engine: AsyncEngine, task_id: UUID, owner: str) -> OwnedTask:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from fastapi import Request
 
 from modulardata.gateway.adapters import readmodel_queries
-from modulardata.gateway.adapters.rate_limits import counted_as
+from modulardata.gateway.adapters.api_keys import hash_key, key_id_for
+from modulardata.gateway.api.auth import bearer_token
 from modulardata.gateway.api.deps import READ_METHODS, EngineDep, ResourcesDep, SessionDep
-from modulardata.gateway.exceptions import TooManyRequests, Unavailable
+from modulardata.gateway.exceptions import TooManyRequests, Unauthorized, Unavailable
 
 
 async def within_rate_limit(request: Request, resources: ResourcesDep) -> None:
@@ -64,3 +65,12 @@ async def backends_answer(request: Request, resources: ResourcesDep) -> None:
             code="queue_unavailable",
             retry_after_s=retry_after_s,
         )
+
+
+def counted_as(request: Request) -> str:
+    """Who a request counts against: its API key's id, or its address when it has no key; read
+    from the Authorization header alone, so an over-limit request costs no query."""
+    try:
+        return key_id_for(hash_key(bearer_token(request.headers.get("authorization"))))
+    except Unauthorized:
+        return f"address:{request.client.host if request.client else 'unknown'}"

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from modulardata.contracts.commands import ReplayRecipe
 from modulardata.contracts.operations import Plan
-from modulardata.gateway.adapters.lineage import lineage
+from modulardata.gateway.adapters import readmodel_queries
 from modulardata.gateway.api.admission import session_has_room
 from modulardata.gateway.api.deps import (
     BusDep,
@@ -59,7 +59,7 @@ async def get_recipe(
 ) -> Recipe | Response:
     """Every step from the upload to this version: as JSON to replay on another session, or as
     a Python script that rebuilds the version from the original file."""
-    path = await lineage(engine, session.session_id, parse_id(node_id, "node"))
+    path = await readmodel_queries.lineage(engine, session.session_id, parse_id(node_id, "node"))
     root = path.nodes[0]
     profile = await node_profile(storage, root)
     if profile is None:
