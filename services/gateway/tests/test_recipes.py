@@ -27,7 +27,8 @@ from modulardata.contracts.limits import DatasetLimits
 from modulardata.contracts.operations import Plan
 from modulardata.contracts.profile import Profile
 from modulardata.executor.versions import version_table
-from modulardata.gateway.application.recipes import RecipeError, build_recipe, render_python
+from modulardata.gateway.application.recipe_script import render_python
+from modulardata.gateway.application.recipes import RecipeError, build_recipe
 from modulardata.gateway.schemas.recipes import Recipe
 from modulardata.profiler.pipeline import convert_upload
 from modulardata.sandbox.guards import compile_snippet, snippet_globals

@@ -18,7 +18,7 @@ from modulardata.gateway.adapters.rate_limits import RateLimits
 from modulardata.gateway.adapters.readmodel_queries import OwnedTask
 from modulardata.gateway.api.auth import bearer_token
 from modulardata.gateway.config import GatewaySettings
-from modulardata.gateway.exceptions import Conflict, Forbidden, NotFound, Unauthorized
+from modulardata.gateway.exceptions import Forbidden, NotFound, Unauthorized
 from modulardata.messaging.bus import Bus
 from modulardata.readmodels.views import SessionView
 from modulardata.storage import ObjectStorage
@@ -112,21 +112,6 @@ async def owned_session(session_id: str, owner: OwnerDep, engine: EngineDep) -> 
 async def owned_task(task_id: str, owner: OwnerDep, engine: EngineDep) -> OwnedTask:
     """The task in the path, if it belongs to the caller."""
     return await readmodel_queries.owned_task(engine, parse_id(task_id, "task"), owner)
-
-
-async def require_dataset(session: SessionView, engine: AsyncEngine, wait_s: float) -> None:
-    """Conflict unless the session has a version to work on; an upload still being read is
-    waited for, up to `wait_s`, so a message sent right after an upload applies to it."""
-    if session.head_node_id is not None:
-        return
-    state = await readmodel_queries.wait_for_dataset(engine, session.session_id, wait_s)
-    if state == "being_read":
-        raise Conflict(
-            "the session's upload is still being read; send this once its task has ended",
-            code="dataset_not_ready",
-        )
-    if state == "missing":
-        raise Conflict("upload a dataset to the session first", code="no_dataset")
 
 
 SessionDep = Annotated[SessionView, Depends(owned_session)]

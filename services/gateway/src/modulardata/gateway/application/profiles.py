@@ -1,4 +1,4 @@
-"""Reading a version's stored profile for a response."""
+"""Reading a version's stored profile."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ import asyncio
 from typing import Protocol
 from uuid import UUID
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from modulardata.contracts.profile import Profile
+from modulardata.gateway.adapters import readmodel_queries
 from modulardata.gateway.exceptions import NotFound
 from modulardata.profiling.profiles import load_profile
 from modulardata.storage import ObjectNotFound, ObjectStorage
@@ -32,3 +35,17 @@ async def node_profile(storage: ObjectStorage, node: ProfiledNode) -> Profile | 
         raise NotFound(
             f"the profile of node {node.node_id} is missing", code="profile_not_found"
         ) from None
+
+
+async def ready_profile(
+    engine: AsyncEngine, storage: ObjectStorage, session_id: UUID, node_id: UUID
+) -> Profile:
+    """The profile of a node of the session; NotFound while it is not profiled yet."""
+    node = await readmodel_queries.session_node(engine, session_id, node_id)
+    profile = await node_profile(storage, node)
+    if profile is None:
+        raise NotFound(
+            f"the profile of node {node.node_id} is not ready yet; try again shortly",
+            code="profile_not_ready",
+        )
+    return profile

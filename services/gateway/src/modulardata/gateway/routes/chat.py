@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from typing import Annotated
-from uuid import uuid4
 
 from fastapi import APIRouter, Body, Depends, Response
 
-from modulardata.contracts.commands import MoveHead, SendChatMessage
 from modulardata.gateway.adapters import readmodel_queries
 from modulardata.gateway.api.admission import session_has_room
 from modulardata.gateway.api.deps import (
@@ -16,10 +14,8 @@ from modulardata.gateway.api.deps import (
     OwnerDep,
     SessionDep,
     SettingsDep,
-    require_dataset,
 )
-from modulardata.gateway.application import writes
-from modulardata.gateway.exceptions import Conflict
+from modulardata.gateway.application import chat
 from modulardata.gateway.schemas.chat import (
     BranchesResponse,
     ChatAcceptedResponse,
@@ -56,13 +52,13 @@ async def send_message(
     with a new version (or a head move, for "undo that"), `failed` with the reason, or
     `needs_input` with a question to answer in a next message.
     """
-    await require_dataset(session, engine, settings.upload_wait_s)
-    message_id = uuid4()
-    command = SendChatMessage(
-        session_id=session.session_id, chat_message_id=message_id, text=body.message
-    )
-    task_id = await writes.accept_session_task(
-        engine, bus, owner=owner, session_id=session.session_id, kind="chat", command=command
+    task_id, message_id = await chat.send_message(
+        engine,
+        bus,
+        owner=owner,
+        session=session,
+        text=body.message,
+        wait_s=settings.upload_wait_s,
     )
     response.headers["Location"] = f"/v1/tasks/{task_id}"
     return ChatAcceptedResponse(
@@ -87,24 +83,26 @@ async def move_head(
     """Make a version the head (rollback, or redo): the next message applies to it, so a
     message after a rollback starts a branch. Runs after the messages sent before it; 202 with
     the task if that takes longer than the wait."""
-    await readmodel_queries.session_node(engine, session.session_id, body.node_id)
     previous = session.head_node_id
-    command = MoveHead(session_id=session.session_id, node_id=body.node_id)
-    task_id = await writes.accept_session_task(
-        engine, bus, owner=owner, session_id=session.session_id, kind="head_move", command=command
+    move = await chat.move_head(
+        engine,
+        bus,
+        owner=owner,
+        session=session,
+        node_id=body.node_id,
+        wait_s=settings.session_wait_s,
     )
-    response.headers["Location"] = f"/v1/tasks/{task_id}"
-    view = await readmodel_queries.wait_for_task(engine, task_id, settings.session_wait_s)
-    if view is None or view.status not in ("succeeded", "failed"):
+    response.headers["Location"] = f"/v1/tasks/{move.task_id}"
+    if move.head_node_id is None:
         response.status_code = 202
-        status: TaskStatus = "queued" if view is None else "running"
-        return TaskAcceptedResponse(task_id=task_id, session_id=session.session_id, status=status)
-    if view.status == "failed" or view.node_id is None:
-        raise Conflict(view.error or "the head could not be moved", code=view.error_code)
+        status: TaskStatus = "running" if move.running else "queued"
+        return TaskAcceptedResponse(
+            task_id=move.task_id, session_id=session.session_id, status=status
+        )
     return HeadResponse(
         session_id=session.session_id,
-        task_id=task_id,
-        head_node_id=view.node_id,
+        task_id=move.task_id,
+        head_node_id=move.head_node_id,
         previous_node_id=previous,
     )
 

@@ -7,9 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from modulardata.gateway.adapters import readmodel_queries
 from modulardata.gateway.api.deps import EngineDep, SessionDep, StorageDep, parse_id
 from modulardata.gateway.api.error_responses import error_response
 from modulardata.gateway.application.data_export import (
@@ -19,28 +17,14 @@ from modulardata.gateway.application.data_export import (
     DataFormat,
     read_rows,
 )
-from modulardata.gateway.exceptions import NotFound
+from modulardata.gateway.application.versions import stored_node
 from modulardata.gateway.schemas.data import RowsPage
 from modulardata.gateway.schemas.errors import ErrorBody
 from modulardata.gateway.schemas.paging import MAX_OFFSET
-from modulardata.readmodels.views import NodeView, SessionView
-from modulardata.storage import ObjectStorage
 
 router = APIRouter(prefix="/v1/sessions", tags=["data"])
 
 _NOT_FOUND = {"model": ErrorBody, "description": "node_not_found, or data_not_found."}
-
-
-async def stored_node(
-    session: SessionView, node_id: str, engine: AsyncEngine, storage: ObjectStorage
-) -> NodeView:
-    """A node of the session whose data is in storage; NotFound otherwise."""
-    node = await readmodel_queries.session_node(
-        engine, session.session_id, parse_id(node_id, "node")
-    )
-    if not await asyncio.to_thread(storage.exists, node.storage_uri):
-        raise NotFound(f"the data of node {node.node_id} is missing", code="data_not_found")
-    return node
 
 
 @router.get(
@@ -63,7 +47,7 @@ async def get_data(
     format: Annotated[DataFormat, Query(description="csv (default), parquet or xlsx")] = "csv",
 ) -> Response:
     """The node's data, streamed as a file download."""
-    node = await stored_node(session, node_id, engine, storage)
+    node = await stored_node(engine, storage, session.session_id, parse_id(node_id, "node"))
     if format == "xlsx" and node.row_count > XLSX_MAX_ROWS:
         # Refused before streaming starts: a sheet cannot hold the rows, and a cut file would
         # pass for the whole version.
@@ -96,7 +80,7 @@ async def get_rows(
     limit: Annotated[int, Query(ge=1, le=1000, description="Most rows to return.")] = 50,
 ) -> RowsPage:
     """A page of the node's rows, as JSON; past the last row the page is empty."""
-    node = await stored_node(session, node_id, engine, storage)
+    node = await stored_node(engine, storage, session.session_id, parse_id(node_id, "node"))
     page = await asyncio.to_thread(read_rows, storage, node.storage_uri, offset, limit)
     return RowsPage(
         node_id=node.node_id,

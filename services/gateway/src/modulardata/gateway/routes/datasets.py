@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from typing import cast
-from uuid import uuid4
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from modulardata.gateway.adapters import readmodel_queries
 from modulardata.gateway.api.admission import session_has_room
 from modulardata.gateway.api.deps import (
     BusDep,
@@ -17,12 +15,9 @@ from modulardata.gateway.api.deps import (
     SettingsDep,
     StorageDep,
 )
-from modulardata.gateway.application import writes
-from modulardata.gateway.application.upload import check_declared_length, receive_upload
-from modulardata.gateway.exceptions import UploadRejected
+from modulardata.gateway.application import datasets
 from modulardata.gateway.schemas.errors import UploadErrorBody
 from modulardata.gateway.schemas.tasks import TaskAcceptedResponse, TaskStatus
-from modulardata.storage.layout import upload_key
 
 router = APIRouter(prefix="/v1/sessions", tags=["datasets"])
 
@@ -65,31 +60,20 @@ async def upload_dataset(
     Waits up to `upload_wait_s` for the file to be read: a file the profiler refuses is a 4xx
     naming the problem (with the task id); otherwise 202 with the task, finished or not.
     """
-    check_declared_length(request.headers.get("content-length"), settings.limits)
-    task_id = uuid4()
-    upload = await receive_upload(
+    task_id, view = await datasets.upload_dataset(
         request.stream(),
         request.headers.get("content-type"),
-        storage,
-        upload_key(session.session_id, task_id),
-        settings.limits,
-    )
-    await writes.accept_upload(
+        request.headers.get("content-length"),
         engine,
         bus,
         storage,
         owner=owner,
         session_id=session.session_id,
-        task_id=task_id,
-        upload=upload,
-        wait_s=settings.session_wait_s,
+        limits=settings.limits,
+        session_wait_s=settings.session_wait_s,
+        upload_wait_s=settings.upload_wait_s,
     )
     response.headers["Location"] = f"/v1/tasks/{task_id}"
-    view = await readmodel_queries.wait_for_task(engine, task_id, settings.upload_wait_s)
-    if view is not None and view.status == "failed":
-        raise UploadRejected(
-            view.error or "the file could not be read", code=view.error_code, task_id=task_id
-        )
     status: TaskStatus = "queued" if view is None else cast(TaskStatus, view.status)
     return TaskAcceptedResponse(
         task_id=task_id,

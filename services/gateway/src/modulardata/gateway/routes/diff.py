@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import APIRouter
 
-from modulardata.gateway.api.deps import EngineDep, SessionDep, StorageDep
-from modulardata.gateway.application.data_export import read_table
-from modulardata.gateway.application.diffing import TableDiff, diff_tables
-from modulardata.gateway.routes.data import stored_node
+from modulardata.gateway.api.deps import EngineDep, SessionDep, StorageDep, parse_id
+from modulardata.gateway.application.versions import diff_nodes
 from modulardata.gateway.schemas.diff import NodeDiff
 from modulardata.gateway.schemas.errors import ErrorBody
-from modulardata.storage import ObjectStorage
 
 router = APIRouter(prefix="/v1/sessions", tags=["data"])
 
@@ -31,11 +26,11 @@ async def get_diff(
 ) -> NodeDiff:
     """Rows added, removed and changed, columns added, removed and retyped, and changed cells
     per column, from one version to another (both are read whole into memory)."""
-    before = await stored_node(session, from_node_id, engine, storage)
-    after = await stored_node(session, to_node_id, engine, storage)
-    diff = await asyncio.to_thread(_diff, storage, before.storage_uri, after.storage_uri)
+    before, after, diff = await diff_nodes(
+        engine,
+        storage,
+        session.session_id,
+        parse_id(from_node_id, "node"),
+        parse_id(to_node_id, "node"),
+    )
     return NodeDiff.of(before.node_id, after.node_id, diff)
-
-
-def _diff(storage: ObjectStorage, before_uri: str, after_uri: str) -> TableDiff:
-    return diff_tables(read_table(storage, before_uri), read_table(storage, after_uri))

@@ -8,10 +8,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
 from modulardata.contracts.profile import Profile
-from modulardata.gateway.adapters import readmodel_queries
 from modulardata.gateway.api.deps import EngineDep, SessionDep, StorageDep, parse_id
-from modulardata.gateway.application.profiles import node_profile
-from modulardata.gateway.exceptions import NotFound
+from modulardata.gateway.application.profiles import ready_profile
 from modulardata.gateway.schemas.errors import ErrorBody
 from modulardata.profiling.prompt import to_prompt
 
@@ -39,15 +37,7 @@ async def get_profile(
     ),
 ) -> Profile | PlainTextResponse:
     """The profile of a version: columns, statistics and findings with suggested fixes."""
-    node = await readmodel_queries.session_node(
-        engine, session.session_id, parse_id(node_id, "node")
-    )
-    profile = await node_profile(storage, node)
-    if profile is None:
-        raise NotFound(
-            f"the profile of node {node.node_id} is not ready yet; try again shortly",
-            code="profile_not_ready",
-        )
+    profile = await ready_profile(engine, storage, session.session_id, parse_id(node_id, "node"))
     if format == "text":
         return PlainTextResponse(to_prompt(profile, REPORT_TOKENS))
     return profile

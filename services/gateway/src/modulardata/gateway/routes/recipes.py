@@ -8,9 +8,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from modulardata.contracts.commands import ReplayRecipe
-from modulardata.contracts.operations import Plan
-from modulardata.gateway.adapters import readmodel_queries
 from modulardata.gateway.api.admission import session_has_room
 from modulardata.gateway.api.deps import (
     BusDep,
@@ -20,12 +17,9 @@ from modulardata.gateway.api.deps import (
     SettingsDep,
     StorageDep,
     parse_id,
-    require_dataset,
 )
-from modulardata.gateway.application import writes
-from modulardata.gateway.application.profiles import node_profile
-from modulardata.gateway.application.recipes import RecipeError, build_recipe, render_python
-from modulardata.gateway.exceptions import Conflict
+from modulardata.gateway.application import recipes
+from modulardata.gateway.application.recipe_script import render_python
 from modulardata.gateway.schemas.errors import ErrorBody
 from modulardata.gateway.schemas.recipes import Recipe, ReplayRequest
 from modulardata.gateway.schemas.tasks import TaskAcceptedResponse
@@ -59,18 +53,7 @@ async def get_recipe(
 ) -> Recipe | Response:
     """Every step from the upload to this version: as JSON to replay on another session, or as
     a Python script that rebuilds the version from the original file."""
-    path = await readmodel_queries.lineage(engine, session.session_id, parse_id(node_id, "node"))
-    root = path.nodes[0]
-    profile = await node_profile(storage, root)
-    if profile is None:
-        raise Conflict(
-            f"the upload of node {root.node_id} is still being profiled; try again shortly",
-            code="profile_not_ready",
-        )
-    try:
-        recipe = build_recipe(path.nodes, profile, path.messages)
-    except RecipeError as exc:
-        raise Conflict(str(exc), code="recipe_unavailable") from None
+    recipe = await recipes.recipe_of(engine, storage, session.session_id, parse_id(node_id, "node"))
     if format == "python":
         return Response(
             render_python(recipe),
@@ -97,19 +80,13 @@ async def replay_recipe(
 ) -> TaskAcceptedResponse:
     """Apply a recipe's steps (from GET .../recipe?format=json, of any session) to this
     session's head, as one new version; follow the task at GET /v1/tasks/{task_id}."""
-    await require_dataset(session, engine, settings.upload_wait_s)
-    steps = body.recipe.steps
-    if not steps:
-        raise Conflict("the recipe has no steps to replay", code="empty_recipe")
-    plan = Plan(operations=tuple(op for step in steps for op in step.plan.operations))
-    count = "1 step" if len(steps) == 1 else f"{len(steps)} steps"
-    command = ReplayRecipe(
-        session_id=session.session_id,
-        plan=plan,
-        description=f"Replayed a recipe ({count}): {plan.describe()}"[:2000],
-    )
-    task_id = await writes.accept_session_task(
-        engine, bus, owner=owner, session_id=session.session_id, kind="replay", command=command
+    task_id = await recipes.replay_recipe(
+        engine,
+        bus,
+        owner=owner,
+        session=session,
+        recipe=body.recipe,
+        wait_s=settings.upload_wait_s,
     )
     response.headers["Location"] = f"/v1/tasks/{task_id}"
     return TaskAcceptedResponse(task_id=task_id, session_id=session.session_id, status="queued")

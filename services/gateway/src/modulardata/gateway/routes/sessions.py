@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from modulardata.gateway.adapters import readmodel_queries
 from modulardata.gateway.api.deps import BusDep, EngineDep, OwnerDep, SessionDep, SettingsDep
-from modulardata.gateway.application import writes
+from modulardata.gateway.application import sessions
 from modulardata.gateway.schemas.paging import MAX_OFFSET
 from modulardata.gateway.schemas.sessions import (
     CreateSessionRequest,
@@ -33,7 +33,7 @@ async def create_session(
 ) -> SessionCreatedResponse:
     """Create a session owned by the caller; its id may be used in the very next request."""
     name = body.name if body else None
-    accepted = await writes.create_session(engine, bus, owner, name)
+    accepted = await sessions.create_session(engine, bus, owner, name)
     response.headers["Location"] = f"/v1/sessions/{accepted.session_id}"
     return SessionCreatedResponse(
         session_id=accepted.session_id, name=accepted.name, created_at=accepted.created_at
@@ -82,7 +82,7 @@ async def delete_session(
 ) -> Response:
     """Delete the session for good: its uploads and versions leave storage, its history and
     its events become unreadable; 202 if that takes longer than the wait."""
-    gone = await writes.delete_session(
+    gone = await sessions.delete_session(
         engine, bus, owner, session.session_id, settings.session_wait_s
     )
     if gone:
