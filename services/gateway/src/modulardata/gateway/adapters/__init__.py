@@ -1,2 +1,2 @@
-"""The gateway's I/O: its PostgreSQL tables and queries, API keys, idempotency store, link probes,
-metrics and rate-limit counters."""
+"""The gateway's I/O: its PostgreSQL tables and the read-model queries, the command publisher,
+API keys, idempotency store, link probes, metrics and rate-limit counters."""

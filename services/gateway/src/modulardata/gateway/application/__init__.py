@@ -1,2 +1,3 @@
-"""What the gateway does, apart from HTTP and I/O: the write side, uploads, data export, diffs,
-recipes and profiles."""
+"""What each route does, apart from HTTP: one use-case module per resource (sessions, datasets,
+chat, tasks, versions, profiles, recipes) and the logic they share (upload streaming, data
+export, diffing, the recipe script)."""
