@@ -65,7 +65,7 @@ PROBES = {
     topics.PROFILER_EVENTS: "IngestionFailed",
     topics.EXECUTOR_COMMANDS: "ExecuteTransformation",
     topics.EXECUTOR_EVENTS: "TransformationExecuted",
-    topics.AGENTS_COMMANDS: "ChatRequested",
+    topics.AGENTS_COMMANDS: "PlanChatMessage",
     topics.AGENTS_EVENTS: "ClarificationRequested",
     topics.EVENTS: "SessionCreated",
     topics.DEAD_LETTERS: "MessageDeadLettered",

@@ -100,7 +100,7 @@ EXAMPLES: list[Message] = [
         code="import os",
         error="line 1: imports are not allowed",
     ),
-    commands.ChatRequested(
+    commands.PlanChatMessage(
         session_id=SESSION,
         chat_message_id=uuid4(),
         text="do the same for city",
@@ -120,6 +120,21 @@ EXAMPLES: list[Message] = [
         code=PLAN.compile(),
         explanation=PLAN.describe(),
         planner="rules",
+    ),
+    events.ExecutionRequested(
+        task_id=TASK,
+        session_id=SESSION,
+        parent_node_id=NODE,
+        parent_storage_uri="file:///x/n.parquet",
+        code=PLAN.compile(),
+        chat_message_id=uuid4(),
+    ),
+    events.ProfilingRequested(
+        task_id=TASK, session_id=SESSION, node_id=NODE, storage_uri="file:///x/n.parquet"
+    ),
+    commands.ProfileVersion(session_id=SESSION, node_id=NODE, storage_uri="file:///x/n.parquet"),
+    events.ProfilingFailed(
+        session_id=SESSION, node_id=NODE, error="the new version's data is missing from storage"
     ),
     events.HeadMoveRequested(
         session_id=SESSION, chat_message_id=uuid4(), direction="undo", steps=2

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from modulardata.contracts import events
 from modulardata.contracts.base import Message, UnknownMessageType, registered_types
-from modulardata.contracts.envelope import UPCASTERS, Envelope
+from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.values import ChangeSummary, ColumnSchema
 from tests.support.messages import EXAMPLES, NODE, SESSION, TASK
 
@@ -54,21 +54,34 @@ def test_unknown_type_is_refused() -> None:
         envelope.open()
 
 
-def test_old_payloads_are_upcast_on_read(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(events.SessionCreated, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(
-        UPCASTERS,
-        ("SessionCreated", 1),
-        lambda p: {"session_id": p["session_id"], "owner": p["user"]},
-    )
+def test_a_task_started_recorded_before_version_2_is_read_without_the_heads_parent() -> None:
+    head, parent = uuid4(), uuid4()
     old = Envelope(
-        type="SessionCreated",
+        type="TaskStarted",
         schema_version=1,
         correlation_id=TASK,
         session_id=SESSION,
-        payload={"session_id": str(SESSION), "user": "k"},
+        payload={
+            "task_id": str(TASK),
+            "session_id": str(SESSION),
+            "kind": "chat",
+            "head_node_id": str(head),
+            "head_storage_uri": "file:///head.parquet",
+            "head_parent_node_id": str(parent),
+            "head_parent_storage_uri": "file:///parent.parquet",
+            "chat_message_id": str(NODE),
+            "text": "undo",
+            "started_at": "2026-01-01T00:00:00Z",
+        },
     )
-    assert old.open() == events.SessionCreated(session_id=SESSION, owner="k")
+    started = old.open()
+    assert isinstance(started, events.TaskStarted)
+    assert (started.head_node_id, started.text) == (head, "undo")
+    assert "head_parent_node_id" not in started.model_dump()
+    with pytest.raises(ValidationError):  # the current version has no such field
+        Envelope.wrap(started, session_id=SESSION, correlation_id=TASK).model_copy(
+            update={"payload": old.payload, "schema_version": 2}
+        ).open()
 
 
 def test_envelope_requires_an_aware_time() -> None:

@@ -1,4 +1,5 @@
-"""A ChatRequested command yields progress stages, then a plan, a head move or a question."""
+"""A PlanChatMessage command yields progress stages, then a plan, a head move or a question;
+the agents send no command of their own."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from modulardata.agents.main import build_planner, create_app, create_broker
 from modulardata.agents.outcomes import Planned
 from modulardata.agents.rules import RulePlanner
 from modulardata.contracts import topics
-from modulardata.contracts.commands import ChatRequested, ChatTurn, ExecuteTransformation
+from modulardata.contracts.commands import ChatTurn, PlanChatMessage
 from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.events import (
     ClarificationRequested,
@@ -59,18 +60,14 @@ class Agents:
         async def collect_commands(body: dict[str, Any]) -> None:
             self.commands.append(Envelope.model_validate(body))
 
-    def request(
-        self, text: str, history: tuple[ChatTurn, ...] = (), *, parent: bool = True
-    ) -> Envelope:
+    def request(self, text: str, history: tuple[ChatTurn, ...] = ()) -> Envelope:
         session = uuid4()
-        command = ChatRequested(
+        command = PlanChatMessage(
             session_id=session,
             chat_message_id=uuid4(),
             text=text,
             head_node_id=uuid4(),
             head_storage_uri=self.head_uri,
-            head_parent_node_id=uuid4() if parent else None,
-            head_parent_storage_uri="file:///parent.parquet" if parent else None,
             recent_messages=history,
         )
         return Envelope.wrap(command, session_id=session, correlation_id=uuid4())
@@ -102,11 +99,7 @@ async def test_a_request_the_rules_understand_becomes_a_plan(agents: Agents) -> 
     assert planned.code == 'df = df.dropna(subset=["age"])' == planned.plan.compile()
     assert str(planned.head_node_id) == command.payload["head_node_id"]
     assert planned.explanation == "Drop rows with a missing value in 'age'."
-    [execute] = [envelope.open() for envelope in agents.commands]
-    assert isinstance(execute, ExecuteTransformation)
-    assert str(execute.parent_node_id) == command.payload["head_node_id"]
-    assert execute.parent_storage_uri == agents.head_uri and execute.code == planned.code
-    assert execute.chat_message_id == planned.chat_message_id
+    assert agents.commands == []  # what runs the plan, and where, is the workflow's choice
     for envelope in agents.events:
         assert (envelope.correlation_id, envelope.causation_id) == (
             command.correlation_id,
@@ -130,18 +123,6 @@ async def test_instead_replaces_the_last_change(agents: Agents) -> None:
     _, planned = await agents.send(agents.request("no, the city column instead", history))
     assert isinstance(planned, TransformationPlanned)
     assert planned.undo_first and planned.code == 'df = df.drop(columns=["city"])'
-    [execute] = [envelope.open() for envelope in agents.commands]
-    assert isinstance(execute, ExecuteTransformation)
-    assert execute.parent_storage_uri == "file:///parent.parquet"
-
-
-async def test_instead_with_no_earlier_change_is_answered_with_a_question(agents: Agents) -> None:
-    earlier = RulePlanner().plan("drop the email column", describe_columns(load_customers()))
-    assert isinstance(earlier, Planned)
-    history = (ChatTurn(role="assistant", text=earlier.explanation, plan=earlier.plan),)
-    request = agents.request("no, the city column instead", history, parent=False)
-    _, answer = await agents.send(request)
-    assert isinstance(answer, ClarificationRequested) and answer.reason == "failed"
     assert agents.commands == []
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -14,15 +14,14 @@ from faststream import FastStream
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 
 from modulardata.contracts import topics
-from modulardata.contracts.commands import IngestDataset
+from modulardata.contracts.commands import IngestDataset, ProfileVersion
 from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.events import (
     DatasetIngested,
     DatasetProfiled,
     IngestionFailed,
+    ProfilingFailed,
     TaskProgressed,
-    TransformationExecuted,
-    TransformationFailed,
 )
 from modulardata.contracts.limits import DatasetLimits
 from modulardata.messaging.bus import Bus
@@ -197,36 +196,26 @@ async def test_a_read_over_its_budget_fails_its_task(profiler: Profiler, tmp_pat
     assert "(MODULARDATA_PROFILER_READ_BUDGET_S)" in failed.reason
 
 
-def _executed(profiler: Profiler, tmp_path: Path, data: bytes) -> Envelope:
-    """A TransformationExecuted event for a version stored the way the executor stores it."""
+def _profile_version(profiler: Profiler, tmp_path: Path, data: bytes) -> Envelope:
+    """A ProfileVersion command for a version stored the way the executor stores it."""
     session, node = uuid4(), uuid4()
     source = tmp_path / "made.parquet"
     source.write_bytes(data)
     uri = profiler.storage.put_file(version_key(session, node), source)
-    event = TransformationExecuted(
-        session_id=session,
-        parent_node_id=uuid4(),
-        node_id=node,
-        storage_uri=uri,
-        content_hash="0" * 64,
-        row_count=0,
-        column_count=0,
-        columns=(),
-        code="df = df",
-    )
-    return Envelope.wrap(event, session_id=session, correlation_id=uuid4())
+    command = ProfileVersion(session_id=session, node_id=node, storage_uri=uri)
+    return Envelope.wrap(command, session_id=session, correlation_id=uuid4())
 
 
-async def test_an_executed_version_is_profiled_and_a_repeat_reuses_the_profile(
+async def test_a_new_version_is_profiled_and_a_repeat_reuses_the_profile(
     profiler: Profiler, tmp_path: Path
 ) -> None:
     table = pa.table({"city": ["Oslo", "oslo", "Lima", None]})
     buffer = pa.BufferOutputStream()
     pq.write_table(table, buffer)
-    executed = _executed(profiler, tmp_path, buffer.getvalue().to_pybytes())
+    executed = _profile_version(profiler, tmp_path, buffer.getvalue().to_pybytes())
     async with TestKafkaBroker(profiler.broker):
-        await profiler.bus.publish(executed, topics.EXECUTOR_EVENTS)
-        await profiler.bus.publish(executed, topics.EXECUTOR_EVENTS)
+        await profiler.bus.publish(executed, topics.PROFILER_COMMANDS)
+        await profiler.bus.publish(executed, topics.PROFILER_COMMANDS)
 
     progress, first, _, again = profiler.opened()
     assert progress == TaskProgressed(
@@ -242,21 +231,16 @@ async def test_an_executed_version_is_profiled_and_a_repeat_reuses_the_profile(
     assert {f.kind for f in profile.findings} >= {"case_variants", "missing_values"}
 
 
-async def test_a_version_without_data_fails_its_transformation(
+async def test_a_version_without_data_fails_its_profiling(
     profiler: Profiler, tmp_path: Path
 ) -> None:
-    executed = _executed(profiler, tmp_path, b"")
+    executed = _profile_version(profiler, tmp_path, b"")
     profiler.storage.delete(executed.payload["storage_uri"])
-    other = Envelope.wrap(
-        TaskProgressed(task_id=uuid4(), session_id=uuid4(), stage="executing"),
-        session_id=uuid4(),
-        correlation_id=uuid4(),
-    )
     async with TestKafkaBroker(profiler.broker):
-        await profiler.bus.publish(executed, topics.EXECUTOR_EVENTS)
-        await profiler.bus.publish(other, topics.EXECUTOR_EVENTS)
+        await profiler.bus.publish(executed, topics.PROFILER_COMMANDS)
     _, failed = profiler.opened()
-    assert isinstance(failed, TransformationFailed)
+    assert isinstance(failed, ProfilingFailed)
+    assert failed.node_id == UUID(executed.payload["node_id"])
     assert "missing" in failed.error
     assert profiler.dead == []
 

@@ -11,10 +11,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from modulardata.contracts.base import Message
 from modulardata.contracts.commands import (
-    ChatRequested,
     CreateSession,
     DeleteSession,
     IngestDataset,
+    PlanChatMessage,
     SendChatMessage,
 )
 from modulardata.contracts.deadletters import DeadLetterCode, MessageDeadLettered
@@ -97,7 +97,7 @@ def dead_letter(
 
 def chat_request(session_id: UUID, task: UUID) -> Envelope:
     """The command a chat task sends the agents."""
-    request = ChatRequested(
+    request = PlanChatMessage(
         session_id=session_id,
         chat_message_id=uuid4(),
         text="drop empty rows",

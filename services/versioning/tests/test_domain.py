@@ -20,7 +20,7 @@ from modulardata.contracts.events import (
     TaskSucceeded,
     VersionCommitted,
 )
-from modulardata.versioning import domain, sessiontasks
+from modulardata.versioning import domain, taskworkflow
 from modulardata.versioning.exceptions import DomainRejection
 from services.versioning.tests.uploads import ingested
 
@@ -117,6 +117,6 @@ def test_a_profile_is_recorded_once_and_only_for_a_node_of_the_session() -> None
         )
 
     report, task = profiled(ingested.node_id), uuid4()
-    assert sessiontasks.decide_profiled(state, task, report) == [report]
-    assert sessiontasks.decide_profiled(domain.evolve_session(state, report), task, report) == []
-    assert sessiontasks.decide_profiled(state, task, profiled(uuid4())) == []
+    assert taskworkflow.decide_profiled(state, task, report) == [report]
+    assert taskworkflow.decide_profiled(domain.evolve_session(state, report), task, report) == []
+    assert taskworkflow.decide_profiled(state, task, profiled(uuid4())) == []

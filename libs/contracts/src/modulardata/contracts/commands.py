@@ -67,28 +67,32 @@ class ChatTurn(BaseModel):
 
 
 @register
-class ChatRequested(Message):
-    """Answer a user's chat message with a plan, a head move or a question (handled by agents).
+class PlanChatMessage(Message):
+    """Answer a user's chat message with a plan, a head move or a question (handled by agents,
+    sent by a session's task workflow); the task id is the envelope's correlation id."""
 
-    Named after the request it carries; the task id is the envelope's correlation id.
-    """
-
-    TYPE = "ChatRequested"
+    TYPE = "PlanChatMessage"
 
     session_id: UUID = Field(description="The session.")
     chat_message_id: UUID = Field(description="Id of the user's chat message.")
     text: ChatText = Field(description="What the user wrote.")
     head_node_id: UUID = Field(description="The session's head: the version a change applies to.")
     head_storage_uri: Uri = Field(description="Storage URI of the head's Parquet data.")
-    head_parent_node_id: UUID | None = Field(
-        default=None, description="The head's parent, which a plan replacing the last change uses."
-    )
-    head_parent_storage_uri: Uri | None = Field(
-        default=None, description="Storage URI of the head's parent's Parquet data."
-    )
     recent_messages: tuple[ChatTurn, ...] = Field(
         default=(), description="The conversation before this message, oldest first."
     )
+
+
+@register
+class ProfileVersion(Message):
+    """Profile a transformation's new version before it is committed (handled by the profiler,
+    sent by a session's task workflow); the task id is the envelope's correlation id."""
+
+    TYPE = "ProfileVersion"
+
+    session_id: UUID = Field(description="The session.")
+    node_id: UUID = Field(description="The new version.")
+    storage_uri: Uri = Field(description="Storage URI of its Parquet data.")
 
 
 @register

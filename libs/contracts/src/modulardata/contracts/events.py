@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
 from modulardata.contracts.base import Message, register
 from modulardata.contracts.commands import ChatTurn, DeletionReason
+from modulardata.contracts.envelope import UPCASTERS
 from modulardata.contracts.operations import Plan
 from modulardata.contracts.text import ChatText, Code, FileName, Label, Name, Prose, Report, Uri
 from modulardata.contracts.values import ChangeSummary, ColumnSchema
@@ -94,6 +95,17 @@ class DatasetProfiled(Message):
     row_count: int = Field(ge=0, description="Rows in the version.")
     column_count: int = Field(ge=0, description="Columns in the version.")
     finding_count: int = Field(ge=0, description="Problems the profile found.")
+
+
+@register
+class ProfilingFailed(Message):
+    """The profiler could not profile a transformation's new version, so it is not committed."""
+
+    TYPE = "ProfilingFailed"
+
+    session_id: UUID = Field(description="The session.")
+    node_id: UUID = Field(description="The version.")
+    error: Report = Field(description="Why, in plain words.")
 
 
 @register
@@ -247,6 +259,35 @@ class TransformationPlanned(Message):
 
 
 @register
+class ExecutionRequested(Message):
+    """A task's workflow sent its code to the executor, on the version it chose as the parent:
+    the head, or for a plan replacing the last change the head's parent."""
+
+    TYPE = "ExecutionRequested"
+
+    task_id: UUID = Field(description="The task.")
+    session_id: UUID = Field(description="The session.")
+    parent_node_id: UUID = Field(description="Node the code transforms.")
+    parent_storage_uri: Uri = Field(description="Storage URI of the parent's Parquet data.")
+    code: Code = Field(description="The pandas snippet.")
+    chat_message_id: UUID | None = Field(
+        default=None, description="Chat message the code answers, if any."
+    )
+
+
+@register
+class ProfilingRequested(Message):
+    """A task's workflow sent its new version to the profiler."""
+
+    TYPE = "ProfilingRequested"
+
+    task_id: UUID = Field(description="The task.")
+    session_id: UUID = Field(description="The session.")
+    node_id: UUID = Field(description="The new version.")
+    storage_uri: Uri = Field(description="Storage URI of its Parquet data.")
+
+
+@register
 class HeadMoveRequested(Message):
     """The user asked to undo or redo changes: the head moves, no version is made."""
 
@@ -306,19 +347,17 @@ class TaskQueued(Message):
 
 @register
 class TaskStarted(Message):
-    """A queued task started against the session's head; its command is dispatched from this."""
+    """A queued task started against the session's head (a chat task's `PlanChatMessage` is
+    sent from this)."""
 
     TYPE = "TaskStarted"
+    SCHEMA_VERSION = 2
 
     task_id: UUID = Field(description="The task.")
     session_id: UUID = Field(description="Its session.")
     kind: TaskKind = Field(description="What the task does.")
     head_node_id: UUID = Field(description="The head when it started.")
     head_storage_uri: Uri = Field(description="Storage URI of the head's data.")
-    head_parent_node_id: UUID | None = Field(default=None, description="The head's parent.")
-    head_parent_storage_uri: Uri | None = Field(
-        default=None, description="Storage URI of the head's parent's data."
-    )
     chat_message_id: UUID | None = Field(default=None, description="For chat: the message.")
     text: ChatText | None = Field(default=None, description="For chat: what the user wrote.")
     recent_messages: tuple[ChatTurn, ...] = Field(
@@ -329,6 +368,16 @@ class TaskStarted(Message):
     started_at: AwareDatetime = Field(
         default_factory=lambda: datetime.now(UTC), description="When it started (UTC)."
     )
+
+
+def _task_started_from_v1(payload: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 also named the head's parent, for the agents to choose where a plan runs; the
+    task workflow now chooses, from the session."""
+    dropped = {"head_parent_node_id", "head_parent_storage_uri"}
+    return {name: value for name, value in payload.items() if name not in dropped}
+
+
+UPCASTERS[(TaskStarted.TYPE, 1)] = _task_started_from_v1
 
 
 @register

@@ -8,11 +8,11 @@ VERSIONING_COMMANDS: Final = "modulardata.versioning.commands"
 """Commands for the versioning service (CreateSession)."""
 
 PROFILER_COMMANDS: Final = "modulardata.profiler.commands"
-"""Commands for the profiler (IngestDataset)."""
+"""Commands for the profiler (IngestDataset, ProfileVersion)."""
 
 PROFILER_EVENTS: Final = "modulardata.profiler.events"
 """What the profiler reports (TaskProgressed, DatasetIngested, IngestionFailed,
-DatasetProfiled)."""
+DatasetProfiled, ProfilingFailed)."""
 
 EXECUTOR_COMMANDS: Final = "modulardata.executor.commands"
 """Commands for the executor (ExecuteTransformation)."""
@@ -21,7 +21,7 @@ EXECUTOR_EVENTS: Final = "modulardata.executor.events"
 """What the executor reports (TaskProgressed, TransformationExecuted, TransformationFailed)."""
 
 AGENTS_COMMANDS: Final = "modulardata.agents.commands"
-"""Commands for the agents (ChatRequested)."""
+"""Commands for the agents (PlanChatMessage)."""
 
 AGENTS_EVENTS: Final = "modulardata.agents.events"
 """What the agents report (TaskProgressed, TransformationPlanned, HeadMoveRequested,

@@ -1,5 +1,5 @@
-"""Kafka handler: open the chat request, plan it, publish progress and what came of it (and,
-for a plan, the command that runs it)."""
+"""Kafka handler: open the chat message to plan, plan it, publish progress and what came of
+it (a plan, a head move or a question); the task's workflow decides what follows."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from modulardata.agents.domain import ChatPlanner
 from modulardata.agents.outcomes import Clarification, HeadMove, Outcome, Planned
 from modulardata.contracts import topics
 from modulardata.contracts.base import Message
-from modulardata.contracts.commands import ChatRequested, ExecuteTransformation
+from modulardata.contracts.commands import PlanChatMessage
 from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.events import (
     ClarificationRequested,
@@ -39,11 +39,11 @@ FAILURES = FailureClassifier(
 def chat_handler(
     bus: Bus, storage: ObjectStorage, planner: ChatPlanner, *, sample_rows: int, recent: int
 ) -> Handler:
-    """Handle `ChatRequested`: progress stages, then a plan, a head move or a question."""
+    """Handle `PlanChatMessage`: progress stages, then a plan, a head move or a question."""
 
     async def handle(envelope: Envelope) -> None:
         command = envelope.open()
-        if not isinstance(command, ChatRequested):
+        if not isinstance(command, PlanChatMessage):
             log.warning("ignoring %s on the agents' command topic", envelope.type)
             return
         progress = _Progress(bus, envelope, command)
@@ -62,8 +62,7 @@ def chat_handler(
             # A bug must not leave the user waiting forever: answer, keep the trace in the logs.
             log.exception("unexpected failure planning %r", command.text)
             outcome = Clarification("Something went wrong while planning that.", "failed")
-        for message, topic in _messages(command, outcome):
-            await bus.publish(envelope.reply(message), topic)
+        await bus.publish(envelope.reply(_report(command, outcome)), topics.AGENTS_EVENTS)
 
     return handle
 
@@ -71,7 +70,7 @@ def chat_handler(
 class _Progress:
     """Publishes each new stage once, in order, also when reported from the planner's thread."""
 
-    def __init__(self, bus: Bus, envelope: Envelope, command: ChatRequested) -> None:
+    def __init__(self, bus: Bus, envelope: Envelope, command: PlanChatMessage) -> None:
         self.bus, self.envelope, self.command = bus, envelope, command
         self.last: str | None = None
 
@@ -107,38 +106,20 @@ class _Progress:
             await publisher
 
 
-def _messages(command: ChatRequested, outcome: Outcome) -> list[tuple[Message, str]]:
-    """What to publish: the answer on the agents' events, and for a plan the command to run it
-    on the head (or, to replace the last change, on the head's parent)."""
+def _report(command: PlanChatMessage, outcome: Outcome) -> Message:
+    """What came of the planning, as the agents' event."""
     ids = {"session_id": command.session_id, "chat_message_id": command.chat_message_id}
     if isinstance(outcome, Planned):
-        parent = (
-            (command.head_parent_node_id, command.head_parent_storage_uri)
-            if outcome.undo_first
-            else (command.head_node_id, command.head_storage_uri)
+        return TransformationPlanned(
+            **ids,
+            head_node_id=command.head_node_id,
+            undo_first=outcome.undo_first,
+            plan=outcome.plan,
+            code=outcome.plan.compile(),
+            explanation=outcome.explanation,
+            planner=outcome.planner,
         )
-        if parent[0] is None or parent[1] is None:
-            outcome = Clarification("There is no earlier change to replace.", "failed")
-        else:
-            planned = TransformationPlanned(
-                **ids,
-                head_node_id=command.head_node_id,
-                undo_first=outcome.undo_first,
-                plan=outcome.plan,
-                code=outcome.plan.compile(),
-                explanation=outcome.explanation,
-                planner=outcome.planner,
-            )
-            execute = ExecuteTransformation(
-                **ids,
-                parent_node_id=parent[0],
-                parent_storage_uri=parent[1],
-                code=planned.code,
-            )
-            return [(planned, topics.AGENTS_EVENTS), (execute, topics.EXECUTOR_COMMANDS)]
     if isinstance(outcome, HeadMove):
-        move = HeadMoveRequested(**ids, direction=outcome.direction, steps=outcome.steps)
-        return [(move, topics.AGENTS_EVENTS)]
+        return HeadMoveRequested(**ids, direction=outcome.direction, steps=outcome.steps)
     assert isinstance(outcome, Clarification)
-    question = ClarificationRequested(**ids, question=outcome.question, reason=outcome.reason)
-    return [(question, topics.AGENTS_EVENTS)]
+    return ClarificationRequested(**ids, question=outcome.question, reason=outcome.reason)

@@ -1,19 +1,17 @@
-"""Kafka handlers: open the message, run the ingestion or profiling, publish what came of it."""
+"""Kafka handler: open the command, run the ingestion or profiling, publish what came of it."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from uuid import UUID
 
 from modulardata.contracts import topics
 from modulardata.contracts.base import Message
-from modulardata.contracts.commands import IngestDataset
+from modulardata.contracts.commands import IngestDataset, ProfileVersion
 from modulardata.contracts.envelope import Envelope
-from modulardata.contracts.events import (
-    TaskProgressed,
-    TransformationExecuted,
-    TransformationFailed,
-)
+from modulardata.contracts.events import ProfilingFailed, TaskProgressed
 from modulardata.messaging.bus import Bus, Handler
 from modulardata.profiler.exceptions import FAILURES
 from modulardata.profiler.readers import UploadReaders
@@ -23,40 +21,44 @@ from modulardata.storage import ObjectNotFound, ObjectStorage
 log = logging.getLogger(__name__)
 
 
-def ingest_handler(bus: Bus, readers: UploadReaders) -> Handler:
-    """Handle `IngestDataset`: progress, then `DatasetIngested` and `DatasetProfiled`, or
-    `IngestionFailed`."""
+def commands_handler(bus: Bus, readers: UploadReaders, storage: ObjectStorage) -> Handler:
+    """Handle the profiler's commands: `IngestDataset` and `ProfileVersion`."""
+    ingest, profile = _ingest(bus, readers), _profile(bus, storage)
 
     async def handle(envelope: Envelope) -> None:
         command = envelope.open()
-        if not isinstance(command, IngestDataset):
+        if isinstance(command, IngestDataset):
+            await ingest(envelope, command)
+        elif isinstance(command, ProfileVersion):
+            await profile(envelope, command)
+        else:
             log.warning("ignoring %s on the profiler's command topic", envelope.type)
-            return
-        progress = TaskProgressed(
-            task_id=envelope.correlation_id, session_id=command.session_id, stage="ingesting"
-        )
-        await bus.publish(envelope.reply(progress), topics.PROFILER_EVENTS)
-        for message in await readers.read(command, envelope.correlation_id):
-            await bus.publish(envelope.reply(message), topics.PROFILER_EVENTS)
 
     return handle
 
 
-def version_handler(bus: Bus, storage: ObjectStorage) -> Handler:
-    """Handle `TransformationExecuted`: progress, then the new version's `DatasetProfiled`.
+def _ingest(
+    bus: Bus, readers: UploadReaders
+) -> Callable[[Envelope, IngestDataset], Awaitable[None]]:
+    """`IngestDataset`: progress, then `DatasetIngested` and `DatasetProfiled`, or
+    `IngestionFailed`."""
 
-    A version that cannot be profiled fails its transformation, so its task ends with a reason.
-    """
+    async def ingest(envelope: Envelope, command: IngestDataset) -> None:
+        await _progress(bus, envelope, command.session_id, "ingesting")
+        for message in await readers.read(command, envelope.correlation_id):
+            await bus.publish(envelope.reply(message), topics.PROFILER_EVENTS)
 
-    async def handle(envelope: Envelope) -> None:
-        if envelope.type != TransformationExecuted.TYPE:
-            return
-        version = envelope.open()
-        assert isinstance(version, TransformationExecuted)
-        progress = TaskProgressed(
-            task_id=envelope.correlation_id, session_id=version.session_id, stage="profiling"
-        )
-        await bus.publish(envelope.reply(progress), topics.PROFILER_EVENTS)
+    return ingest
+
+
+def _profile(
+    bus: Bus, storage: ObjectStorage
+) -> Callable[[Envelope, ProfileVersion], Awaitable[None]]:
+    """`ProfileVersion`: progress, then the version's `DatasetProfiled`, or `ProfilingFailed`
+    (so its task ends with a reason)."""
+
+    async def profile(envelope: Envelope, version: ProfileVersion) -> None:
+        await _progress(bus, envelope, version.session_id, "profiling")
         outcome: Message
         try:
             outcome = await asyncio.to_thread(profile_version, storage, version)
@@ -71,14 +73,13 @@ def version_handler(bus: Bus, storage: ObjectStorage) -> Handler:
             outcome = _unprofiled(version, reason)
         await bus.publish(envelope.reply(outcome), topics.PROFILER_EVENTS)
 
-    return handle
+    return profile
 
 
-def _unprofiled(version: TransformationExecuted, reason: str) -> TransformationFailed:
-    return TransformationFailed(
-        session_id=version.session_id,
-        parent_node_id=version.parent_node_id,
-        code=version.code,
-        error=reason,
-        chat_message_id=version.chat_message_id,
-    )
+async def _progress(bus: Bus, envelope: Envelope, session_id: UUID, stage: str) -> None:
+    progress = TaskProgressed(task_id=envelope.correlation_id, session_id=session_id, stage=stage)
+    await bus.publish(envelope.reply(progress), topics.PROFILER_EVENTS)
+
+
+def _unprofiled(version: ProfileVersion, reason: str) -> ProfilingFailed:
+    return ProfilingFailed(session_id=version.session_id, node_id=version.node_id, error=reason)

@@ -10,18 +10,16 @@ from modulardata.messaging.bus import Bus, make_broker
 from modulardata.messaging.service import run_service, service_app
 from modulardata.profiler.config import ProfilerSettings
 from modulardata.profiler.exceptions import FAILURES
-from modulardata.profiler.handlers import ingest_handler, version_handler
+from modulardata.profiler.handlers import commands_handler
 from modulardata.profiler.readers import UploadReaders
 
 GROUP_ID = "modulardata-profiler"
-VERSIONS_GROUP_ID = f"{GROUP_ID}.versions"
 
 
 def create_broker(settings: ProfilerSettings) -> KafkaBroker:
     """A broker with the profiler's handlers subscribed."""
     broker = make_broker(settings, client_id=GROUP_ID)
     bus = Bus(broker, settings)
-    storage = settings.open_storage()
     readers = UploadReaders(
         settings,
         settings.limits,
@@ -31,12 +29,10 @@ def create_broker(settings: ProfilerSettings) -> KafkaBroker:
     bus.subscribe(
         topics.PROFILER_COMMANDS,
         GROUP_ID,
-        ingest_handler(bus, readers),
+        commands_handler(bus, readers, settings.open_storage()),
         classifier=FAILURES,
         concurrency=settings.read_workers,
     )
-    versions = version_handler(bus, storage)
-    bus.subscribe(topics.EXECUTOR_EVENTS, VERSIONS_GROUP_ID, versions, classifier=FAILURES)
     return broker
 
 

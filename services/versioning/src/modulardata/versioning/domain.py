@@ -73,6 +73,7 @@ class ActiveTask:
     kind: str
     chat_message_id: UUID | None
     started_at: datetime
+    head_node_id: UUID
     plan: Plan | None = None
     explanation: str | None = None
     executed: TransformationExecuted | None = None
@@ -186,12 +187,13 @@ def _evolve_task(state: SessionState, event: Message) -> SessionState:
         return replace(state, queue=(*state.queue, event))
     if isinstance(event, TaskStarted):
         started = ActiveTask(
-            event.task_id,
-            event.kind,
-            event.chat_message_id,
-            event.started_at,
-            event.plan,
-            event.description,
+            task_id=event.task_id,
+            kind=event.kind,
+            chat_message_id=event.chat_message_id,
+            started_at=event.started_at,
+            head_node_id=event.head_node_id,
+            plan=event.plan,
+            explanation=event.description,
         )
         queue = tuple(t for t in state.queue if t.task_id != event.task_id)
         state = replace(state, queue=queue, active=started)

@@ -31,6 +31,7 @@ from modulardata.contracts.events import (
     DatasetProfiled,
     HeadMoveRequested,
     IngestionFailed,
+    ProfilingFailed,
     SessionDeleted,
     TaskFailed,
     TaskProgressed,
@@ -46,7 +47,7 @@ from modulardata.versioning import (
     domain,
     eventstore,
     sessionkeys,
-    sessiontasks,
+    taskworkflow,
 )
 from modulardata.versioning.exceptions import ConcurrencyConflict, DomainRejection
 from modulardata.versioning.states import StreamStates
@@ -60,20 +61,21 @@ _ATTEMPTS = 5
 SessionDecision = Callable[[domain.SessionState, UUID, Any], list[Message]]
 
 TASK_REQUESTS: dict[type[Message], SessionDecision] = {
-    SendChatMessage: sessiontasks.decide_message,
-    MoveHead: sessiontasks.decide_head_move,
-    ReplayRecipe: sessiontasks.decide_replay,
+    SendChatMessage: taskworkflow.decide_message,
+    MoveHead: taskworkflow.decide_head_move,
+    ReplayRecipe: taskworkflow.decide_replay,
 }
 """Requests that queue a task in their session; refused ones fail the task."""
 
 TASK_RESULTS: dict[type[Message], SessionDecision] = {
-    TransformationPlanned: sessiontasks.decide_planned,
-    TransformationExecuted: sessiontasks.decide_executed,
-    TransformationFailed: sessiontasks.decide_failed,
-    DatasetProfiled: sessiontasks.decide_profiled,
-    HeadMoveRequested: sessiontasks.decide_undo_redo,
-    ClarificationRequested: sessiontasks.decide_clarification,
-    ExpireTask: sessiontasks.decide_expired,
+    TransformationPlanned: taskworkflow.decide_planned,
+    TransformationExecuted: taskworkflow.decide_executed,
+    TransformationFailed: taskworkflow.decide_failed,
+    DatasetProfiled: taskworkflow.decide_profiled,
+    ProfilingFailed: taskworkflow.decide_failed,
+    HeadMoveRequested: taskworkflow.decide_undo_redo,
+    ClarificationRequested: taskworkflow.decide_clarification,
+    ExpireTask: taskworkflow.decide_expired,
 }
 """What the agents, the executor and the profiler report for a session's task (and the
 expiry of one that went silent)."""
@@ -190,7 +192,7 @@ class _Work:
             await self.task(failure.task_id, lambda s: domain.decide_outcome(s, failure))
         else:
             await self.session(
-                dead.session_id, lambda s: sessiontasks.decide_dead_lettered(s, failure)
+                dead.session_id, lambda s: taskworkflow.decide_dead_lettered(s, failure)
             )
 
     async def request(

@@ -1,5 +1,5 @@
 """The outbox relay: publishes the event log to Kafka in log order, from a checkpoint, and the
-commands started tasks send.
+commands the tasks' steps send.
 
 Publishing and advancing the checkpoint are not atomic, so after a crash the last batch may be
 published again: delivery is at least once and consumers dedupe on `message_id`. The checkpoint
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from modulardata.contracts import topics
 from modulardata.messaging.bus import Bus
 from modulardata.versioning import eventstore
-from modulardata.versioning.dispatch import commands_for
+from modulardata.versioning.taskworkflow import commands_for
 
 log = logging.getLogger(__name__)
 

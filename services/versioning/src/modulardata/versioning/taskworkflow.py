@@ -1,9 +1,21 @@
-"""A session's task queue: chat messages, head moves and replays, one at a time, in order.
+"""A session's task workflow: the one place that decides each next step of a task.
 
-A task is queued, then started against the head of that moment; its results (plan, new
-version, profile) are recorded as they arrive, from any service in any order, and the version
-is committed once all of them are in. Its end starts the next queued task. Pure decisions: each
-takes the session's state and the task the incoming message belongs to.
+Tasks (chat messages, head moves, replays) run one at a time, in order. A task is queued, then
+started against the head of that moment, and goes step by step; each step's command is sent
+(by the outbox relay, see `commands_for`) from the event that records the decision, and the
+service that does it only reports back:
+
+    chat:   TaskStarted -> PlanChatMessage (agents)
+              -> TransformationPlanned: ExecutionRequested -> ExecuteTransformation (executor)
+                   on the head, or for "... instead" on the head's parent
+              -> TransformationExecuted: ProfilingRequested -> ProfileVersion (profiler)
+              -> DatasetProfiled: VersionCommitted, HeadMoved, TaskSucceeded
+            or HeadMoveRequested (undo/redo), ClarificationRequested, a *Failed report: ended
+    replay: TaskStarted, ExecutionRequested -> ... as for chat, from the execution on
+    head move: TaskStarted is not needed; HeadMoved, TaskSucceeded at once
+
+A task's end starts the next queued one. Pure decisions: each takes the session's state and
+the task the incoming message belongs to; results of a task no longer running are ignored.
 """
 
 from __future__ import annotations
@@ -11,14 +23,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from uuid import UUID, uuid5
 
+from modulardata.contracts import topics
 from modulardata.contracts.base import Message
-from modulardata.contracts.commands import ExpireTask, MoveHead, ReplayRecipe, SendChatMessage
+from modulardata.contracts.commands import (
+    ExecuteTransformation,
+    ExpireTask,
+    MoveHead,
+    PlanChatMessage,
+    ProfileVersion,
+    ReplayRecipe,
+    SendChatMessage,
+)
+from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.events import (
     ChatMessageRecorded,
     ClarificationRequested,
     DatasetProfiled,
+    ExecutionRequested,
     HeadMoved,
     HeadMoveRequested,
+    ProfilingFailed,
+    ProfilingRequested,
     TaskFailed,
     TaskNeedsInput,
     TaskProgressed,
@@ -80,40 +105,56 @@ def decide_replay(state: SessionState, task_id: UUID, replay: ReplayRecipe) -> l
 def decide_planned(
     state: SessionState, task_id: UUID, planned: TransformationPlanned
 ) -> list[Message]:
-    """Record the running task's plan; commit if its version is ready too."""
+    """Record the running task's plan and send its code to the executor, on the head or, for a
+    plan replacing the last change, on the head's parent."""
     active = _running(state, task_id)
     if active is None or active.plan is not None:
         return []
-    return _then_commit(state, [planned])
+    parent = state.parent_of(active.head_node_id) if planned.undo_first else active.head_node_id
+    if parent is None:
+        question = "There is no earlier change to replace."
+        needs = TaskNeedsInput(
+            task_id=task_id, session_id=planned.session_id, question=question, reason="failed"
+        )
+        return _finish(state, active, [needs], question)
+    return [planned, _execution(state, active, parent, planned.code)]
 
 
 def decide_executed(
     state: SessionState, task_id: UUID, executed: TransformationExecuted
 ) -> list[Message]:
-    """Record the running task's new version; commit if its plan and profile are in too."""
+    """Record the running task's new version and send it to the profiler (only once its code
+    was sent: a version nobody asked for is not recorded)."""
     active = _running(state, task_id)
-    if active is None or active.executed is not None:
+    if active is None or active.plan is None or active.executed is not None:
         return []
-    return _then_commit(state, [executed])
+    profiling = ProfilingRequested(
+        task_id=task_id,
+        session_id=executed.session_id,
+        node_id=executed.node_id,
+        storage_uri=executed.storage_uri,
+    )
+    return [executed, profiling]
 
 
 def decide_profiled(state: SessionState, task_id: UUID, profiled: DatasetProfiled) -> list[Message]:
-    """Record a profile once: of a committed node, or of the running task's new version."""
+    """Record a profile once: of a committed node, or of the running task's new version, which
+    is then committed."""
     if profiled.node_id in state.nodes:
         return [] if profiled.node_id in state.profiled else [profiled]
     active = _running(state, task_id)
-    if active is None or active.profile is not None:
+    if active is None or active.profile is not None or active.executed is None:
         return []
-    # The profile may be recorded before the data it profiles: they come on different topics.
-    if active.executed is not None and active.executed.node_id != profiled.node_id:
+    if active.executed.node_id != profiled.node_id:
         return []
-    return _then_commit(state, [profiled])
+    return [profiled, *_commit(_fold(state, [profiled]))]
 
 
 def decide_failed(
-    state: SessionState, task_id: UUID, failed: TransformationFailed
+    state: SessionState, task_id: UUID, failed: TransformationFailed | ProfilingFailed
 ) -> list[Message]:
-    """End the running task: its code could not run, so no version is made."""
+    """End the running task: its code could not run, or its version not be profiled, so no
+    version is made."""
     active = _running(state, task_id)
     if active is None:
         return []
@@ -230,24 +271,36 @@ def _start(state: SessionState, task: TaskQueued) -> list[Message]:
     assert state.head is not None
     if task.kind == "head_move":
         return _move_head(state, task)
-    head = state.nodes[state.head]
-    parent = head.parent_id
-    return [
-        TaskStarted(
-            task_id=task.task_id,
-            session_id=task.session_id,
-            kind=task.kind,
-            head_node_id=state.head,
-            head_storage_uri=head.storage_uri,
-            head_parent_node_id=parent,
-            head_parent_storage_uri=state.nodes[parent].storage_uri if parent else None,
-            chat_message_id=task.chat_message_id,
-            text=task.text,
-            recent_messages=state.recent if task.kind == "chat" else (),
-            plan=task.plan,
-            description=task.description,
-        )
-    ]
+    started = TaskStarted(
+        task_id=task.task_id,
+        session_id=task.session_id,
+        kind=task.kind,
+        head_node_id=state.head,
+        head_storage_uri=state.nodes[state.head].storage_uri,
+        chat_message_id=task.chat_message_id,
+        text=task.text,
+        recent_messages=state.recent if task.kind == "chat" else (),
+        plan=task.plan,
+        description=task.description,
+    )
+    if task.kind == "chat":
+        return [started]
+    assert task.plan is not None
+    state = _fold(state, [started])
+    assert state.active is not None
+    return [started, _execution(state, state.active, started.head_node_id, task.plan.compile())]
+
+
+def _execution(state: SessionState, active: ActiveTask, parent: UUID, code: str) -> Message:
+    assert state.session_id is not None
+    return ExecutionRequested(
+        task_id=active.task_id,
+        session_id=state.session_id,
+        parent_node_id=parent,
+        parent_storage_uri=state.nodes[parent].storage_uri,
+        code=code,
+        chat_message_id=active.chat_message_id,
+    )
 
 
 def _move_head(state: SessionState, task: TaskQueued) -> list[Message]:
@@ -281,18 +334,12 @@ def _toward(state: SessionState, node_id: UUID) -> UUID | None:
     return None
 
 
-def _then_commit(state: SessionState, recorded: list[Message]) -> list[Message]:
-    return recorded + _commit(_fold(state, recorded))
-
-
 def _commit(state: SessionState) -> list[Message]:
-    """Commit the running task's version once its plan, data and profile are all recorded."""
+    """Commit the running task's profiled version."""
     active = state.active
-    if active is None or active.plan is None or active.executed is None or active.profile is None:
-        return []
+    assert active is not None and active.plan is not None
+    assert active.executed is not None and active.profile is not None
     executed, profile = active.executed, active.profile
-    if profile.node_id != executed.node_id:
-        return []
     parent = state.nodes[executed.parent_node_id]
     summary = ChangeSummary.between(
         parent.columns, parent.row_count, executed.columns, executed.row_count
@@ -349,3 +396,61 @@ def _finish(
             ),
         )
     return events + _start_next(_fold(state, events))
+
+
+def commands_for(envelope: Envelope) -> list[tuple[Envelope, str]]:
+    """The command (and its base topic) a recorded step sends, if any: the event log doubles as
+    the outbox. Its id derives from the event's, so a batch relayed again after a crash sends
+    the same ids and consumers' dedupe holds."""
+    step = envelope.open()
+    if not isinstance(step, TaskStarted | ExecutionRequested | ProfilingRequested):
+        return []
+    sent = _command(step)
+    if sent is None:
+        return []
+    command, topic = sent
+    # The step's task, not the envelope's: a task started when the one before it ended was
+    # caused by that one's message.
+    wrapped = Envelope.wrap(command, session_id=step.session_id, correlation_id=step.task_id)
+    return [
+        (
+            wrapped.model_copy(
+                update={
+                    "message_id": uuid5(envelope.message_id, command.TYPE),
+                    "causation_id": envelope.message_id,
+                }
+            ),
+            topic,
+        )
+    ]
+
+
+def _command(
+    event: TaskStarted | ExecutionRequested | ProfilingRequested,
+) -> tuple[Message, str] | None:
+    if isinstance(event, TaskStarted) and event.kind == "chat":
+        assert event.chat_message_id is not None and event.text is not None
+        plan = PlanChatMessage(
+            session_id=event.session_id,
+            chat_message_id=event.chat_message_id,
+            text=event.text,
+            head_node_id=event.head_node_id,
+            head_storage_uri=event.head_storage_uri,
+            recent_messages=event.recent_messages,
+        )
+        return plan, topics.AGENTS_COMMANDS
+    if isinstance(event, ExecutionRequested):
+        execute = ExecuteTransformation(
+            session_id=event.session_id,
+            parent_node_id=event.parent_node_id,
+            parent_storage_uri=event.parent_storage_uri,
+            code=event.code,
+            chat_message_id=event.chat_message_id,
+        )
+        return execute, topics.EXECUTOR_COMMANDS
+    if isinstance(event, ProfilingRequested):
+        profile = ProfileVersion(
+            session_id=event.session_id, node_id=event.node_id, storage_uri=event.storage_uri
+        )
+        return profile, topics.PROFILER_COMMANDS
+    return None  # a replay's TaskStarted: its ExecutionRequested comes with it

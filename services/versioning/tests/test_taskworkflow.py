@@ -1,27 +1,35 @@
-"""The session's task queue: chat, undo/redo, head moves and replays, decided without I/O."""
+"""The session's task workflow: chat, undo/redo, head moves and replays, each step decided
+without I/O, and the command each recorded step sends."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Literal
 from uuid import UUID, uuid4, uuid5
 
+from modulardata.contracts import topics
 from modulardata.contracts.base import Message
 from modulardata.contracts.commands import (
     CreateSession,
+    ExecuteTransformation,
     ExpireTask,
     MoveHead,
+    PlanChatMessage,
+    ProfileVersion,
     ReplayRecipe,
     SendChatMessage,
 )
 from modulardata.contracts.deadletters import DeadLetterCode, MessageDeadLettered
+from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.events import (
     ChatMessageRecorded,
     ClarificationRequested,
     DatasetProfiled,
+    ExecutionRequested,
     HeadMoved,
     HeadMoveRequested,
+    ProfilingFailed,
+    ProfilingRequested,
     TaskFailed,
     TaskNeedsInput,
     TaskProgressed,
@@ -35,7 +43,7 @@ from modulardata.contracts.events import (
 )
 from modulardata.contracts.operations import DropNulls, Plan, TrimWhitespace
 from modulardata.contracts.values import ColumnSchema
-from modulardata.versioning import domain, sessiontasks
+from modulardata.versioning import domain, taskworkflow
 from modulardata.versioning.domain import SessionState
 from services.versioning.tests.uploads import ingested
 
@@ -65,7 +73,7 @@ class Session:
     def send(self, text: str = "drop rows where age is missing") -> tuple[UUID, list[Message]]:
         task = uuid4()
         sent = SendChatMessage(session_id=SESSION, chat_message_id=uuid4(), text=text)
-        return task, self.apply(sessiontasks.decide_message(self.state, task, sent))
+        return task, self.apply(taskworkflow.decide_message(self.state, task, sent))
 
     def planned(self, task: UUID, undo_first: bool = False) -> list[Message]:
         active = self.state.active
@@ -80,7 +88,7 @@ class Session:
             explanation="Dropped rows where 'age' is missing.",
             planner="rules",
         )
-        return self.apply(sessiontasks.decide_planned(self.state, task, planned))
+        return self.apply(taskworkflow.decide_planned(self.state, task, planned))
 
     def executed(self, task: UUID, parent: UUID | None = None) -> list[Message]:
         executed = TransformationExecuted(
@@ -94,7 +102,7 @@ class Session:
             columns=COLUMNS[:1],
             code=PLAN.compile(),
         )
-        return self.apply(sessiontasks.decide_executed(self.state, task, executed))
+        return self.apply(taskworkflow.decide_executed(self.state, task, executed))
 
     def profiled(self, task: UUID) -> list[Message]:
         profiled = DatasetProfiled(
@@ -105,7 +113,7 @@ class Session:
             column_count=1,
             finding_count=0,
         )
-        return self.apply(sessiontasks.decide_profiled(self.state, task, profiled))
+        return self.apply(taskworkflow.decide_profiled(self.state, task, profiled))
 
     def complete(self, text: str = "drop rows where age is missing") -> UUID:
         task, _ = self.send(text)
@@ -124,7 +132,7 @@ class Session:
             direction=direction,
             steps=steps,
         )
-        return self.apply(sessiontasks.decide_undo_redo(self.state, task, request))
+        return self.apply(taskworkflow.decide_undo_redo(self.state, task, request))
 
     @property
     def head(self) -> UUID:
@@ -145,45 +153,117 @@ def test_a_message_is_recorded_and_started_against_the_head() -> None:
     assert started.task_id == task
     assert started.head_node_id == session.root
     assert started.head_storage_uri == "file:///root.parquet"
-    assert started.head_parent_node_id is None
 
 
-def test_the_version_is_committed_once_plan_data_and_profile_are_in_whatever_their_order() -> None:
-    for order in (
-        ("planned", "executed", "profiled"),
-        ("executed", "profiled", "planned"),
-        ("executed", "planned", "profiled"),
-        ("profiled", "planned", "executed"),
-    ):
-        session = Session()
-        task, _ = session.send()
-        steps: dict[str, Callable[[UUID], list[Message]]] = {
-            "planned": session.planned,
-            "executed": session.executed,
-            "profiled": session.profiled,
-        }
-        names = list(order)
-        for name in names[:-1]:
-            assert not any(isinstance(e, VersionCommitted) for e in steps[name](task))
-        last = steps[names[-1]](task)
-        assert _types(last)[-5:] == [
-            TaskProgressed,
-            VersionCommitted,
-            HeadMoved,
-            ChatMessageRecorded,
-            TaskSucceeded,
+def test_a_chat_task_goes_plan_execute_profile_commit_each_step_sending_the_next() -> None:
+    session = Session()
+    task, _ = session.send()
+    planned = session.planned(task)
+    assert _types(planned) == [TransformationPlanned, ExecutionRequested]
+    execution = planned[-1]
+    assert isinstance(execution, ExecutionRequested) and execution.task_id == task
+    assert (execution.parent_node_id, execution.parent_storage_uri) == (
+        session.root,
+        "file:///root.parquet",
+    )
+    assert execution.code == PLAN.compile()
+    executed = session.executed(task)
+    assert _types(executed) == [TransformationExecuted, ProfilingRequested]
+    profiling = executed[-1]
+    assert isinstance(profiling, ProfilingRequested)
+    assert profiling.node_id == uuid5(task, "transformation")
+    assert profiling.storage_uri == f"file:///{task}.parquet"
+    last = session.profiled(task)
+    assert _types(last) == [
+        DatasetProfiled,
+        TaskProgressed,
+        VersionCommitted,
+        HeadMoved,
+        ChatMessageRecorded,
+        TaskSucceeded,
+    ]
+    committed = next(e for e in last if isinstance(e, VersionCommitted))
+    assert committed.parent_id == session.root
+    assert committed.plan == PLAN
+    assert committed.profile_uri == f"file:///{task}.profile.json"
+    assert committed.task_id == task
+    succeeded = last[-1]
+    assert isinstance(succeeded, TaskSucceeded) and succeeded.summary is not None
+    assert succeeded.summary.rows_before == 10 and succeeded.summary.rows_after == 7
+    assert succeeded.summary.columns_removed == ("name",)
+    assert session.head == committed.node_id
+    assert session.state.active is None
+
+
+def test_a_step_reported_twice_or_out_of_turn_decides_nothing() -> None:
+    session = Session()
+    task, _ = session.send()
+    assert session.executed(task) == []  # no code was sent yet
+    session.planned(task)
+    assert session.planned(task) == []
+    assert session.profiled(task) == []  # nothing executed yet: no profile is asked for
+    session.executed(task)
+    assert session.executed(task) == []
+
+
+def test_a_plan_replacing_the_last_change_runs_on_the_heads_parent() -> None:
+    session = Session()
+    first = session.complete()
+    task, _ = session.send("trim name instead")
+    execution = session.planned(task, undo_first=True)[-1]
+    assert isinstance(execution, ExecutionRequested)
+    assert execution.parent_node_id == session.root != first
+    assert execution.parent_storage_uri == "file:///root.parquet"
+
+
+def test_replacing_the_last_change_of_an_upload_asks_instead_of_running() -> None:
+    session = Session()
+    task, _ = session.send("trim name instead")
+    events = session.planned(task, undo_first=True)
+    assert _types(events) == [ChatMessageRecorded, TaskNeedsInput]
+    needs = events[-1]
+    assert isinstance(needs, TaskNeedsInput) and needs.reason == "failed"
+    assert "no earlier change" in needs.question
+    assert session.state.active is None
+
+
+def test_each_step_sends_its_command_for_its_own_task() -> None:
+    session = Session()
+    task, started = session.send()
+    planned = session.planned(task)
+    executed = session.executed(task)
+    # The cause of a step may belong to another task (the end of the one before it).
+    cause = Envelope.wrap(planned[0], session_id=SESSION, correlation_id=uuid4())
+
+    def sent(event: Message) -> list[tuple[Message, str, UUID]]:
+        recorded = cause.follow(event)
+        return [
+            (command.open(), topic, command.correlation_id)
+            for command, topic in taskworkflow.commands_for(recorded)
         ]
-        committed = next(e for e in last if isinstance(e, VersionCommitted))
-        assert committed.parent_id == session.root
-        assert committed.plan == PLAN
-        assert committed.profile_uri == f"file:///{task}.profile.json"
-        assert committed.task_id == task
-        succeeded = last[-1]
-        assert isinstance(succeeded, TaskSucceeded) and succeeded.summary is not None
-        assert succeeded.summary.rows_before == 10 and succeeded.summary.rows_after == 7
-        assert succeeded.summary.columns_removed == ("name",)
-        assert session.head == committed.node_id
-        assert session.state.active is None
+
+    [(plan, plan_topic, plan_task)] = sent(started[-1])
+    assert isinstance(plan, PlanChatMessage) and plan_topic == topics.AGENTS_COMMANDS
+    assert (plan.text, plan.head_node_id, plan_task) == (
+        "drop rows where age is missing",
+        session.root,
+        task,
+    )
+    [(execute, execute_topic, execute_task)] = sent(planned[-1])
+    assert isinstance(execute, ExecuteTransformation)
+    assert (execute_topic, execute_task, execute.code) == (
+        topics.EXECUTOR_COMMANDS,
+        task,
+        PLAN.compile(),
+    )
+    [(profile, profile_topic, profile_task)] = sent(executed[-1])
+    assert isinstance(profile, ProfileVersion)
+    assert (profile_topic, profile_task) == (topics.PROFILER_COMMANDS, task)
+    assert profile.node_id == uuid5(task, "transformation")
+    assert sent(planned[0]) == sent(executed[0]) == sent(started[0]) == []
+    again = cause.follow(planned[-1])
+    ids = [c.message_id for c, _ in taskworkflow.commands_for(again)]
+    assert ids == [c.message_id for c, _ in taskworkflow.commands_for(again)]
 
 
 def test_messages_sent_together_run_one_after_the_other_on_the_latest_head() -> None:
@@ -247,14 +327,14 @@ def test_a_head_move_goes_to_any_node_and_refuses_unknown_ones() -> None:
     first = session.complete("one")
     task = uuid4()
     moved = session.apply(
-        sessiontasks.decide_head_move(
+        taskworkflow.decide_head_move(
             session.state, task, MoveHead(session_id=SESSION, node_id=session.root)
         )
     )
     assert _types(moved) == [TaskQueued, HeadMoved, TaskSucceeded]
     assert session.head == session.root
     assert session.state.forward == first
-    unknown = sessiontasks.decide_head_move(
+    unknown = taskworkflow.decide_head_move(
         session.state, uuid4(), MoveHead(session_id=SESSION, node_id=uuid4())
     )
     failed = unknown[-1]
@@ -267,9 +347,23 @@ def test_a_failed_transformation_ends_the_task_without_a_version() -> None:
     failed = TransformationFailed(
         session_id=SESSION, parent_node_id=session.root, code="x", error="line 1: boom"
     )
-    events = session.apply(sessiontasks.decide_failed(session.state, task, failed))
+    events = session.apply(taskworkflow.decide_failed(session.state, task, failed))
     assert _types(events) == [ChatMessageRecorded, TaskFailed]
     assert "boom" in events[0].text  # type: ignore[attr-defined]
+    assert session.head == session.root and session.state.active is None
+
+
+def test_a_version_that_cannot_be_profiled_ends_the_task_without_a_version() -> None:
+    session = Session()
+    task, _ = session.send()
+    session.planned(task)
+    session.executed(task)
+    failed = ProfilingFailed(
+        session_id=SESSION, node_id=uuid5(task, "transformation"), error="data missing"
+    )
+    events = session.apply(taskworkflow.decide_failed(session.state, task, failed))
+    assert _types(events) == [ChatMessageRecorded, TaskFailed]
+    assert events[1].code == "transformation_failed"  # type: ignore[attr-defined]
     assert session.head == session.root and session.state.active is None
 
 
@@ -285,7 +379,7 @@ def test_a_clarification_asks_and_frees_the_queue() -> None:
         question="What should change?",
         reason="not_understood",
     )
-    events = session.apply(sessiontasks.decide_clarification(session.state, task, asked))
+    events = session.apply(taskworkflow.decide_clarification(session.state, task, asked))
     assert _types(events) == [ChatMessageRecorded, TaskNeedsInput, TaskStarted]
     assert session.state.active is not None and session.state.active.task_id == second
 
@@ -295,8 +389,10 @@ def test_a_replay_starts_with_its_plan_and_commits_without_a_chat_message() -> N
     task = uuid4()
     plan = Plan(operations=(TrimWhitespace(columns=("name",)), DropNulls(columns=("age",))))
     replay = ReplayRecipe(session_id=SESSION, plan=plan, description="Replayed a recipe")
-    started = session.apply(sessiontasks.decide_replay(session.state, task, replay))[-1]
+    started, execution = session.apply(taskworkflow.decide_replay(session.state, task, replay))[-2:]
     assert isinstance(started, TaskStarted) and started.plan == plan
+    assert isinstance(execution, ExecutionRequested) and execution.code == plan.compile()
+    assert execution.parent_node_id == session.root and execution.chat_message_id is None
     session.executed(task)
     done = session.profiled(task)
     assert _types(done) == [
@@ -318,7 +414,7 @@ def test_a_silent_running_task_expires_and_the_next_one_starts() -> None:
         command = ExpireTask(
             session_id=SESSION, task_id=task, stage=stage, silent_since=seen, waited_s=612.4
         )
-        return session.apply(sessiontasks.decide_expired(session.state, task, command))
+        return session.apply(taskworkflow.decide_expired(session.state, task, command))
 
     assert expire(second, "queued") == []  # not running: it waits for the first
     events = expire(first, "executing")
@@ -359,7 +455,7 @@ def test_a_running_task_whose_message_was_dead_lettered_fails_at_once() -> None:
         failure = domain.dead_letter_failure(
             _dead_letter(task, "handler_failed", "modulardata-agents"), letter
         )
-        return session.apply(sessiontasks.decide_dead_lettered(session.state, failure))
+        return session.apply(taskworkflow.decide_dead_lettered(session.state, failure))
 
     assert dead_lettered(second) == []  # queued: its messages have not been sent yet
     events = dead_lettered(first)
