@@ -12,7 +12,7 @@ export UV_PYTHON_DOWNLOADS := never
 UV := python3 -m uv
 PYTEST_ARGS ?=
 
-.PHONY: help deps infra-up infra-down up run down test test-unit test-integration lint clean
+.PHONY: help deps infra-up infra-down up run down test test-unit test-integration lint postman clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -52,7 +52,10 @@ test-unit: deps ## the unit tier only (still needs PostgreSQL for the event-stor
 lint: deps ## ruff + mypy
 	@$(UV) run ruff check .
 	@$(UV) run ruff format --check .
-	@$(UV) run mypy libs services tests conftest.py bench examples
+	@$(UV) run mypy libs services tests conftest.py bench examples postman
+
+postman: ## write postman/modulardata.postman_collection.json from the gateway's OpenAPI document
+	@$(UV) run python postman/build_collection.py
 
 clean: down ## stop everything and delete the run folder (data, logs, jars)
 	@bash deploy/local/infra.sh clean

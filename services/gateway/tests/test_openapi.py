@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jsonschema_rs
 import pytest
 from fastapi.testclient import TestClient
 
@@ -76,3 +77,53 @@ def test_an_upload_links_its_task_and_its_version(document: dict[str, Any]) -> N
 def test_a_tagged_union_requires_its_tag(document: dict[str, Any]) -> None:
     # `kind` has a default in the model, yet a plan operation without it cannot be read.
     assert "kind" in document["components"]["schemas"]["ToDatetime"]["required"]
+
+
+def examples(document: dict[str, Any]) -> list[tuple[str, dict[str, Any], Any]]:
+    """(where, schema, example) of every JSON example of the document."""
+    found = [
+        (name, {"$ref": f"#/components/schemas/{name}"}, example)
+        for name, schema in document["components"]["schemas"].items()
+        for example in schema.get("examples", [])
+    ]
+    for path, method, operation in operations(document):
+        bodies = [("request", operation.get("requestBody", {}))]
+        bodies += list(operation["responses"].items())
+        for status, body in bodies:
+            content = body.get("content", {}).get("application/json", {})
+            shown = [e["value"] for e in content.get("examples", {}).values()]
+            shown += [content["example"]] if "example" in content else []
+            found += [(f"{method} {path} {status}", content["schema"], e) for e in shown]
+    return found
+
+
+def test_every_example_matches_its_schema(document: dict[str, Any]) -> None:
+    found = examples(document)
+    assert len(found) >= 30
+    for where, schema, example in found:
+        validator = jsonschema_rs.validator_for({**schema, "components": document["components"]})
+        errors = [error.message for error in validator.iter_errors(example)]
+        assert not errors, (where, errors)
+
+
+def test_every_body_and_answer_has_an_example(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+
+    def shown(content: dict[str, Any]) -> bool:
+        ref = content.get("schema", {}).get("$ref", "")
+        named = schemas.get(ref.rsplit("/", 1)[-1], {})
+        nullable = content.get("schema", {}).get("anyOf", [{}])[0].get("$ref", "")
+        either = schemas.get(nullable.rsplit("/", 1)[-1], {})
+        return bool({"example", "examples"} & set(content)) or "examples" in named | either
+
+    for path, method, operation in operations(document):
+        contents = list(operation.get("requestBody", {}).get("content", {}).items())
+        contents += [
+            (media, content)
+            for status, response in operation["responses"].items()
+            if status.startswith("2")
+            for media, content in response.get("content", {}).items()
+        ]
+        for media, content in contents:
+            if media != "multipart/form-data":
+                assert shown(content), (method, path, media)

@@ -1,9 +1,11 @@
 """The OpenAPI document as clients (and the API fuzzer) need it: every error status an operation
-can answer, `Retry-After` where a retry is due, the `Idempotency-Key` of every POST, required
-discriminators, and links that say which response supplies the ids the next request needs."""
+can answer (with examples), `Retry-After` where a retry is due, the `Idempotency-Key` of every
+POST, required discriminators, and links that say which response supplies the ids the next
+request needs."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from modulardata.gateway.api.idempotency_middleware import HEADER, MAX_KEY_LENGTH
+from modulardata.gateway.schemas.examples import SHOWN
 
 API_PREFIX = "/v1/"
 ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
@@ -34,6 +37,43 @@ RETRIED = frozenset({"429", "503"})
 MALFORMED_BODY = "The body could not be read (not UTF-8, not JSON, a broken multipart form)."
 UNKNOWN_ID = "An id in the path names nothing the caller owns (e.g. session_not_found)."
 INVALID_REQUEST = "A parameter or the body is invalid; the message names it."
+
+UNKNOWN = "00000000-0000-0000-0000-000000000000"
+ERROR_EXAMPLES = {
+    "401": [("unauthorized", "missing Authorization header (expected 'Bearer <api key>')")],
+    "429": [("rate_limited", "over this API key's rate limit (1000 in any minute); retry in 1 s")],
+    "503": [("database_unavailable", "the database does not answer")],
+}
+"""Example errors (code, message) of every operation that answers the status."""
+NODE_PATH = "/v1/sessions/{session_id}/nodes/{node_id}"
+ROUTE_ERROR_EXAMPLES: dict[tuple[str, str, str], list[tuple[str, str]]] = {
+    ("post", "/v1/sessions", "422"): [
+        ("validation_error", "body.title: Extra inputs are not permitted")
+    ],
+    ("get", "/v1/sessions", "422"): [
+        ("validation_error", "query.limit: Input should be greater than or equal to 1")
+    ],
+    ("post", "/v1/sessions/{session_id}/datasets", "400"): [
+        ("empty_file", "the uploaded file is empty")
+    ],
+    ("post", "/v1/sessions/{session_id}/datasets", "422"): [
+        ("missing_file", "the multipart body has no 'file' part")
+    ],
+    ("post", "/v1/sessions/{session_id}/messages", "409"): [
+        ("no_dataset", "upload a dataset to the session first")
+    ],
+    ("post", "/v1/sessions/{session_id}/messages", "422"): [
+        ("validation_error", "body.message: Field required")
+    ],
+    ("get", f"{NODE_PATH}/data", "422"): [
+        ("validation_error", "query.format: Input should be 'csv', 'parquet' or 'xlsx'")
+    ],
+    ("get", f"{NODE_PATH}/profile", "404"): [
+        ("profile_not_ready", f"the profile of node {UNKNOWN} is not ready yet; try again shortly")
+    ],
+}
+"""Example errors of one operation, beside those of every operation; a `validation_error`
+names its field before the colon."""
 
 IDEMPOTENCY_KEY = {
     "name": HEADER,
@@ -97,13 +137,20 @@ def install_openapi(app: FastAPI) -> None:
 
 
 def complete(document: dict[str, Any]) -> None:
-    """Add the errors, headers, required discriminators and links the routes leave out."""
+    """Add the errors, headers, required discriminators, examples and links the routes leave
+    out."""
     for path, method, operation in _operations(document):
         if path.startswith(API_PREFIX) and method == "post":
             _take_idempotency_key(operation)
         if path.startswith(API_PREFIX):
             _document_errors(path, operation)
+        _show_errors(path, method, operation)
     _require_discriminators(document["components"]["schemas"])
+    for name, schema in document["components"]["schemas"].items():
+        # A model read and written has a schema per mode: 'Recipe-Input', 'Recipe-Output'.
+        model = name.removesuffix("-Input").removesuffix("-Output")
+        if model in SHOWN:
+            schema["examples"] = SHOWN[model]
     _link(document)
 
 
@@ -126,6 +173,30 @@ def _document_errors(path: str, operation: dict[str, Any]) -> None:
         response = responses.setdefault(status, {"description": description, "content": ERROR_BODY})
         if status in RETRIED:
             response.setdefault("headers", {}).update(RETRY_AFTER)
+
+
+def _show_errors(path: str, method: str, operation: dict[str, Any]) -> None:
+    """Add example error bodies to the responses that carry them."""
+    kinds = dict.fromkeys(re.findall(r"\{(?:from_|to_)?(\w+)_id\}", path))
+    unknown = [(f"{kind}_not_found", f"{kind} {UNKNOWN} not found") for kind in kinds]
+    for status, response in operation["responses"].items():
+        shown = ERROR_EXAMPLES.get(status, unknown if status == "404" else [])
+        shown = ROUTE_ERROR_EXAMPLES.get((method, path, status), []) + shown
+        if not shown or "application/json" not in response.get("content", {}):
+            continue
+        body = {**response["content"]["application/json"]}
+        body["examples"] = {
+            code: {"summary": code, "value": {"error": _error(code, message)}}
+            for code, message in shown
+        }
+        response["content"] = {**response["content"], "application/json": body}
+
+
+def _error(code: str, message: str) -> dict[str, str]:
+    detail = {"code": code, "message": message}
+    if code == "validation_error":
+        detail["field"] = message.split(":", 1)[0]
+    return detail
 
 
 def _take_idempotency_key(operation: dict[str, Any]) -> None:

@@ -18,6 +18,7 @@ from modulardata.gateway.application.data_export import (
     read_rows,
 )
 from modulardata.gateway.application.versions import stored_node
+from modulardata.gateway.schemas import examples
 from modulardata.gateway.schemas.data import RowsPage
 from modulardata.gateway.schemas.errors import ErrorBody
 from modulardata.gateway.schemas.paging import MAX_OFFSET
@@ -31,7 +32,11 @@ _NOT_FOUND = {"model": ErrorBody, "description": "node_not_found, or data_not_fo
     "/{session_id}/nodes/{node_id}/data",
     response_class=StreamingResponse,
     responses={
-        200: {"content": {media_type: {} for media_type in MEDIA_TYPES.values()}},
+        200: {
+            "content": {
+                media: {"example": examples.DOWNLOADED[kind]} for kind, media in MEDIA_TYPES.items()
+            }
+        },
         404: _NOT_FOUND,
         422: {
             "model": ErrorBody,

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from modulardata.gateway.api.deps import ResourcesDep, authenticate
+from modulardata.gateway.schemas import examples
 
 router = APIRouter(tags=["health"])
 
@@ -13,7 +14,12 @@ router = APIRouter(tags=["health"])
 @router.get(
     "/metrics",
     response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text."}},
+    responses={
+        200: {
+            "content": {CONTENT_TYPE_LATEST: {"example": examples.PROMETHEUS_TEXT}},
+            "description": "Prometheus text.",
+        }
+    },
 )
 async def metrics(request: Request, resources: ResourcesDep) -> Response:
     """Requests by route and status, their latency, 429s, and the dead-letter count."""

@@ -10,6 +10,7 @@ from fastapi.responses import PlainTextResponse
 from modulardata.contracts.profile import Profile
 from modulardata.gateway.api.deps import EngineDep, SessionDep, StorageDep, parse_id
 from modulardata.gateway.application.profiles import ready_profile
+from modulardata.gateway.schemas import examples
 from modulardata.gateway.schemas.errors import ErrorBody
 from modulardata.profiling.prompt import to_prompt
 
@@ -23,7 +24,12 @@ REPORT_TOKENS = 1_000_000
     "/{session_id}/nodes/{node_id}/profile",
     response_model=Profile,
     responses={
-        200: {"content": {"text/plain": {}}},
+        200: {
+            "content": {
+                "application/json": {"example": examples.PROFILE},
+                "text/plain": {"example": examples.PROFILE_REPORT},
+            }
+        },
         404: {"model": ErrorBody, "description": "Unknown node, or profile_not_ready."},
     },
 )

@@ -20,6 +20,7 @@ from modulardata.gateway.api.deps import (
 )
 from modulardata.gateway.application import recipes
 from modulardata.gateway.application.recipe_script import render_python
+from modulardata.gateway.schemas import examples
 from modulardata.gateway.schemas.errors import ErrorBody
 from modulardata.gateway.schemas.recipes import Recipe, ReplayRequest
 from modulardata.gateway.schemas.tasks import TaskAcceptedResponse
@@ -33,7 +34,7 @@ PYTHON_MEDIA_TYPE = "text/x-python; charset=utf-8"
     "/{session_id}/nodes/{node_id}/recipe",
     response_model=Recipe,
     responses={
-        200: {"content": {PYTHON_MEDIA_TYPE: {}}},
+        200: {"content": {PYTHON_MEDIA_TYPE: {"example": examples.PYTHON_RECIPE}}},
         404: {"model": ErrorBody, "description": "Unknown node, or profile_not_found."},
         409: {
             "model": ErrorBody,

@@ -11,6 +11,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from modulardata.gateway.adapters import readmodel_queries
 from modulardata.gateway.api.deps import EngineDep, OwnerDep, TaskDep
+from modulardata.gateway.schemas import examples
 from modulardata.gateway.schemas.errors import ErrorBody
 from modulardata.gateway.schemas.tasks import TaskResponse
 
@@ -30,7 +31,10 @@ async def get_task(task: TaskDep) -> TaskResponse:
     "/{task_id}/events",
     response_class=EventSourceResponse,
     responses={
-        200: {"content": {"text/event-stream": {}}, "description": "The task's stages."},
+        200: {
+            "content": {"text/event-stream": {"example": examples.TASK_EVENTS}},
+            "description": "The task's stages.",
+        },
         404: {"model": ErrorBody},
     },
 )

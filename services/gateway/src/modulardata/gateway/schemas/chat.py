@@ -10,9 +10,21 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from modulardata.contracts.text import ChatText
 from modulardata.gateway.adapters.readmodel_queries import History
+from modulardata.gateway.schemas.examples import (
+    AT,
+    CLEANED,
+    MESSAGE,
+    MESSAGE_ID,
+    NODE_ID,
+    ROOT_ID,
+    SESSION_ID,
+    TASK_ID,
+    shown,
+)
 from modulardata.readmodels.views import NodeView
 
 
+@shown({"message": MESSAGE})
 class ChatMessageRequest(BaseModel):
     """A chat message: what to do to the session's current version, in plain English."""
 
@@ -23,6 +35,14 @@ class ChatMessageRequest(BaseModel):
     )
 
 
+@shown(
+    {
+        "task_id": TASK_ID,
+        "session_id": SESSION_ID,
+        "chat_message_id": MESSAGE_ID,
+        "status": "queued",
+    }
+)
 class ChatAcceptedResponse(BaseModel):
     """The message was accepted; follow its task at GET /v1/tasks/{task_id}."""
 
@@ -32,6 +52,7 @@ class ChatAcceptedResponse(BaseModel):
     status: Literal["queued"] = "queued"
 
 
+@shown({"node_id": ROOT_ID})
 class MoveHeadRequest(BaseModel):
     """Which version becomes the head: the one the next message applies to."""
 
@@ -40,6 +61,14 @@ class MoveHeadRequest(BaseModel):
     node_id: UUID = Field(description="A node of the session (older: rollback; newer: redo).")
 
 
+@shown(
+    {
+        "session_id": SESSION_ID,
+        "task_id": TASK_ID,
+        "head_node_id": ROOT_ID,
+        "previous_node_id": NODE_ID,
+    }
+)
 class HeadResponse(BaseModel):
     """The head was moved."""
 
@@ -62,6 +91,24 @@ class Branch(BaseModel):
     column_count: int
 
 
+@shown(
+    {
+        "session_id": SESSION_ID,
+        "head_node_id": NODE_ID,
+        "branches": [
+            {
+                "tip_node_id": NODE_ID,
+                "length": 2,
+                "is_head_branch": True,
+                "description": CLEANED["description"],
+                "message": MESSAGE,
+                "created_at": AT,
+                "row_count": 18,
+                "column_count": 8,
+            }
+        ],
+    }
+)
 class BranchesResponse(BaseModel):
     """Every branch tip of a session, newest first."""
 

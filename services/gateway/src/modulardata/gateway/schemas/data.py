@@ -7,8 +7,19 @@ from uuid import UUID
 from pydantic import BaseModel, Field, JsonValue
 
 from modulardata.contracts.values import ColumnSchema
+from modulardata.gateway.schemas.examples import COLUMNS, ROOT_ID, ROW, shown
 
 
+@shown(
+    {
+        "node_id": ROOT_ID,
+        "columns": COLUMNS,
+        "rows": [ROW],
+        "offset": 0,
+        "limit": 1,
+        "total_rows": 21,
+    }
+)
 class RowsPage(BaseModel):
     """A range of a version's rows; values are JSON-safe (see `json_value`)."""
 

@@ -7,6 +7,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from modulardata.gateway.application.diffing import TableDiff
+from modulardata.gateway.schemas.examples import NODE_ID, ROOT_ID, shown
 
 
 class RetypedColumnView(BaseModel):
@@ -19,6 +20,21 @@ class RetypedColumnView(BaseModel):
     to_type: str = Field(alias="to", description="Arrow type in the second version.")
 
 
+@shown(
+    {
+        "from_node_id": ROOT_ID,
+        "to_node_id": NODE_ID,
+        "rows_before": 21,
+        "rows_after": 18,
+        "rows_added": 0,
+        "rows_removed": 3,
+        "rows_changed": 0,
+        "columns_added": [],
+        "columns_removed": [],
+        "columns_retyped": [],
+        "cells_changed": {},
+    }
+)
 class NodeDiff(BaseModel):
     """What changed from one version to another.
 

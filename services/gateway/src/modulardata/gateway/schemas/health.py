@@ -6,7 +6,10 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from modulardata.gateway.schemas.examples import shown
 
+
+@shown({"status": "ok"})
 class Health(BaseModel):
     """The gateway can serve requests."""
 

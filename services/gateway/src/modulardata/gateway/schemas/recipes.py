@@ -11,6 +11,7 @@ from modulardata.contracts.operations import Plan
 from modulardata.contracts.profile import RenamedColumn, SourceFormat
 from modulardata.contracts.text import ColumnName, FileName, Label, Name, Prose
 from modulardata.contracts.values import ColumnSchema
+from modulardata.gateway.schemas.examples import RECIPE, shown
 
 
 class _Frozen(BaseModel):
@@ -49,6 +50,7 @@ class RecipeStep(_Frozen):
     plan: Plan = Field(description="The operations the step ran, in order.")
 
 
+@shown(RECIPE)
 class Recipe(_Frozen):
     """Everything needed to rebuild a version from its original upload."""
 
@@ -59,6 +61,7 @@ class Recipe(_Frozen):
     steps: list[RecipeStep] = Field(description="The steps from the upload to the version.")
 
 
+@shown({"recipe": RECIPE})
 class ReplayRequest(BaseModel):
     """A recipe to replay, exactly as GET .../recipe?format=json returned it."""
 

@@ -12,9 +12,22 @@ from modulardata.contracts.operations import Plan
 from modulardata.contracts.text import Name
 from modulardata.contracts.values import ColumnSchema
 from modulardata.gateway.adapters.readmodel_queries import History
+from modulardata.gateway.schemas.examples import (
+    AT,
+    CLEANED,
+    MESSAGE,
+    MESSAGE_ID,
+    NODE_ID,
+    SESSION,
+    SESSION_ID,
+    TASK_ID,
+    UPLOADED,
+    shown,
+)
 from modulardata.readmodels.views import SessionView
 
 
+@shown({"name": "customers"})
 class CreateSessionRequest(BaseModel):
     """Options for a new session."""
 
@@ -23,6 +36,7 @@ class CreateSessionRequest(BaseModel):
     name: Name | None = Field(default=None, description="Optional display name.")
 
 
+@shown({"session_id": SESSION_ID, "name": "customers", "created_at": AT})
 class SessionCreatedResponse(BaseModel):
     """A session that exists."""
 
@@ -31,6 +45,7 @@ class SessionCreatedResponse(BaseModel):
     created_at: datetime
 
 
+@shown({"session_id": SESSION_ID, "status": "deleting"})
 class SessionDeletingResponse(BaseModel):
     """A deletion that was accepted but is not finished yet; GET /v1/sessions/{id} answers 404
     once it is."""
@@ -39,6 +54,7 @@ class SessionDeletingResponse(BaseModel):
     status: Literal["deleting"] = "deleting"
 
 
+@shown(SESSION)
 class SessionResponse(BaseModel):
     """A session and where its head is."""
 
@@ -62,6 +78,7 @@ class SessionResponse(BaseModel):
         )
 
 
+@shown({"sessions": [SESSION], "total": 1, "limit": 50, "offset": 0})
 class SessionListResponse(BaseModel):
     """One page of the caller's sessions, newest first."""
 
@@ -101,6 +118,23 @@ class MessageResponse(BaseModel):
     created_at: datetime
 
 
+@shown(
+    {
+        "session_id": SESSION_ID,
+        "head_node_id": NODE_ID,
+        "nodes": [UPLOADED, CLEANED],
+        "messages": [
+            {
+                "chat_message_id": MESSAGE_ID,
+                "role": "user",
+                "text": MESSAGE,
+                "node_id": NODE_ID,
+                "task_id": TASK_ID,
+                "created_at": AT,
+            }
+        ],
+    }
+)
 class HistoryResponse(BaseModel):
     """A session's versions and conversation, each in the order they were made."""
 

@@ -11,11 +11,20 @@ from pydantic import BaseModel, Field
 from modulardata.contracts.values import ChangeSummary
 from modulardata.gateway.adapters.readmodel_queries import OwnedTask
 from modulardata.gateway.schemas.errors import ErrorDetail
+from modulardata.gateway.schemas.examples import FINISHED_TASK, ROOT_ID, SESSION_ID, TASK_ID, shown
 from modulardata.readmodels.views import FINISHED_STATUSES
 
 TaskStatus = Literal["queued", "running", "succeeded", "failed", "needs_input"]
 
 
+@shown(
+    {
+        "task_id": TASK_ID,
+        "session_id": SESSION_ID,
+        "status": "succeeded",
+        "node_id": ROOT_ID,
+    }
+)
 class TaskAcceptedResponse(BaseModel):
     """A task was accepted; follow it at GET /v1/tasks/{task_id}."""
 
@@ -42,6 +51,7 @@ class TaskResult(BaseModel):
     message: str | None = Field(default=None, description="The assistant's reply in the chat.")
 
 
+@shown(FINISHED_TASK)
 class TaskResponse(BaseModel):
     """Where a task stands."""
 
