@@ -34,7 +34,7 @@ from modulardata.profiler.pipeline import convert_upload
 from modulardata.sandbox.guards import compile_snippet, snippet_globals
 from modulardata.sandbox.transfer import ResultLimits, frame_to_ipc, ipc_to_frame
 
-CUSTOMERS = Path(__file__).parents[3] / "examples" / "customers.csv"
+CUSTOMERS = Path(__file__).parents[4] / "examples" / "customers.csv"
 Requests = list[tuple[str | None, list[dict[str, Any]]]]
 """Chat messages (None: none) and the operations each asked for."""
 SCRIPT_MODULES = {"datetime", "json", "math", "re", "sys", "numpy", "pandas", "pyarrow"}

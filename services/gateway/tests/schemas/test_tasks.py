@@ -1,15 +1,13 @@
-"""Responses built from the read models: task states and a session's history."""
+"""A task's response, built from what the read model says of it."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from uuid import UUID, uuid4
+from uuid import uuid4
 
-from modulardata.gateway.adapters.readmodel_queries import History, OwnedTask
-from modulardata.gateway.schemas.chat import BranchesResponse
-from modulardata.gateway.schemas.sessions import HistoryResponse
+from modulardata.gateway.adapters.readmodel_queries import OwnedTask
 from modulardata.gateway.schemas.tasks import TaskResponse
-from modulardata.readmodels.views import ChatLogView, NodeView, SessionView, TaskView
+from modulardata.readmodels.views import TaskView
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 LATER = NOW + timedelta(seconds=3)
@@ -63,83 +61,6 @@ def test_a_failed_task_has_its_error() -> None:
     assert body.error is not None
     assert (body.error.code, body.error.message) == ("header_only", "no rows")
     assert body.result is None
-
-
-def test_history_links_nodes_to_their_messages_and_marks_the_head() -> None:
-    session_id, root_id, child_id, message_id = uuid4(), uuid4(), uuid4(), uuid4()
-    session = SessionView(
-        session_id=session_id, owner="k", head_node_id=child_id, created_at=NOW, updated_at=LATER
-    )
-    columns = [{"name": "a", "dtype": "int64"}]
-    nodes = [
-        NodeView(
-            node_id=node_id,
-            session_id=session_id,
-            parent_id=parent,
-            storage_uri="file:///x",
-            content_hash="0" * 64,
-            row_count=2,
-            column_count=1,
-            columns=columns,
-            created_by_message_id=by,
-            description=description,
-            created_at=NOW,
-            position=position,
-        )
-        for node_id, parent, by, description, position in [
-            (root_id, None, None, "Uploaded a.csv", 3),
-            (child_id, root_id, message_id, "Dropped nulls", 9),
-        ]
-    ]
-    message = ChatLogView(
-        chat_message_id=message_id,
-        session_id=session_id,
-        role="user",
-        text="drop the nulls",
-        node_id=child_id,
-        created_at=LATER,
-        position=8,
-    )
-    body = HistoryResponse.of(session, History(nodes=nodes, messages=[message]))
-    assert [(n.node_id, n.message, n.is_head) for n in body.nodes] == [
-        (root_id, None, False),
-        (child_id, "drop the nulls", True),
-    ]
-    assert body.nodes[0].columns[0].dtype == "int64"
-    assert [m.text for m in body.messages] == ["drop the nulls"]
-    assert body.head_node_id == child_id
-
-
-def _node(session_id: UUID, node_id: UUID, parent: UUID | None, position: int) -> NodeView:
-    return NodeView(
-        node_id=node_id,
-        session_id=session_id,
-        parent_id=parent,
-        storage_uri="file:///x",
-        content_hash="0" * 64,
-        row_count=position,
-        column_count=1,
-        columns=[],
-        description=f"node {position}",
-        created_at=NOW + timedelta(seconds=position),
-        position=position,
-    )
-
-
-def test_branches_are_the_tips_newest_first_with_the_head_branch_marked() -> None:
-    session_id, root, one, two, branch = uuid4(), uuid4(), uuid4(), uuid4(), uuid4()
-    nodes = [
-        _node(session_id, root, None, 1),
-        _node(session_id, one, root, 2),
-        _node(session_id, two, one, 3),
-        _node(session_id, branch, root, 4),
-    ]
-    body = BranchesResponse.of(session_id, one, History(nodes=nodes, messages=[]))
-    assert [(b.tip_node_id, b.length, b.is_head_branch) for b in body.branches] == [
-        (branch, 2, False),
-        (two, 3, True),
-    ]
-    assert body.head_node_id == one
 
 
 def test_a_succeeded_chat_task_carries_plan_code_summary_and_reply() -> None:

@@ -18,11 +18,7 @@ from modulardata.gateway.application.upload import (
     receive_upload,
     safe_filename,
 )
-from modulardata.gateway.exceptions import (
-    BadUpload,
-    MissingFilePart,
-    UnsupportedMediaType,
-)
+from modulardata.gateway.exceptions import BadUpload, MissingFilePart, UnsupportedMediaType
 from modulardata.storage import LocalStorage
 from tests.support.bombs import gzip_bomb, wide_csv, xlsx_bomb
 
