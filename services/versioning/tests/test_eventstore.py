@@ -12,11 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.events import SessionCreated, TaskProgressed
+from modulardata.contracts.tasks import STAGES, TaskStage
 from modulardata.versioning import eventstore
 from modulardata.versioning.exceptions import ConcurrencyConflict, UnstorableEvent
 
 
-def _event(stage: str) -> Envelope:
+def _event(stage: TaskStage) -> Envelope:
     session, task = uuid4(), uuid4()
     return Envelope.wrap(
         TaskProgressed(task_id=task, session_id=session, stage=stage),
@@ -26,7 +27,7 @@ def _event(stage: str) -> Envelope:
 
 
 async def test_append_then_read_back_in_order(engine: AsyncEngine) -> None:
-    first, second, other = _event("a"), _event("b"), _event("c")
+    first, second, other = _event("thinking"), _event("testing"), _event("executing")
     async with engine.begin() as conn:
         assert await eventstore.append(conn, "s-1", 0, [first, second]) == 2
         await eventstore.append(conn, "s-2", 0, [other])
@@ -43,18 +44,18 @@ async def test_append_then_read_back_in_order(engine: AsyncEngine) -> None:
 
 async def test_a_stale_expected_version_is_a_conflict(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
-        await eventstore.append(conn, "s", 0, [_event("a")])
+        await eventstore.append(conn, "s", 0, [_event("thinking")])
     with pytest.raises(ConcurrencyConflict):
         async with engine.begin() as conn:
-            await eventstore.append(conn, "s", 0, [_event("b")])
+            await eventstore.append(conn, "s", 0, [_event("testing")])
     async with engine.connect() as conn:
         assert [r.envelope.payload["stage"] for r in await eventstore.read_stream(conn, "s")] == [
-            "a"
+            "thinking"
         ]
 
 
 async def test_concurrent_writers_never_overwrite_each_other(engine: AsyncEngine) -> None:
-    async def write(stage: str) -> bool:
+    async def write(stage: TaskStage) -> bool:
         try:
             async with engine.begin() as conn:
                 await eventstore.append(conn, "race", 0, [_event(stage)])
@@ -63,7 +64,7 @@ async def test_concurrent_writers_never_overwrite_each_other(engine: AsyncEngine
         except ConcurrencyConflict:
             return False
 
-    outcomes = await asyncio.gather(*(write(str(i)) for i in range(5)))
+    outcomes = await asyncio.gather(*(write(stage) for stage in STAGES[:5]))
     assert outcomes.count(True) == 1
     async with engine.connect() as conn:
         assert len(await eventstore.read_stream(conn, "race")) == 1
@@ -71,7 +72,7 @@ async def test_concurrent_writers_never_overwrite_each_other(engine: AsyncEngine
 
 async def test_events_cannot_be_changed_or_deleted(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
-        await eventstore.append(conn, "s", 0, [_event("a")])
+        await eventstore.append(conn, "s", 0, [_event("thinking")])
     for statement in ("UPDATE events SET type = 'X'", "DELETE FROM events"):
         with pytest.raises(DBAPIError, match="append-only"):
             async with engine.begin() as conn:

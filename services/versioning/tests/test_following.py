@@ -24,7 +24,7 @@ async def test_an_append_wakes_followers(engine: AsyncEngine, database_url: str)
         second.clear()
         session, task = uuid4(), uuid4()
         envelope = Envelope.wrap(
-            TaskProgressed(task_id=task, session_id=session, stage="x"),
+            TaskProgressed(task_id=task, session_id=session, stage="thinking"),
             session_id=session,
             correlation_id=task,
         )

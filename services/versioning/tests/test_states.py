@@ -9,11 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.events import TaskProgressed
+from modulardata.contracts.tasks import TaskStage
 from modulardata.versioning import domain, eventstore
 from modulardata.versioning.states import StreamStates
 
 
-def _progress(task: UUID, stage: str) -> Envelope:
+def _progress(task: UUID, stage: TaskStage) -> Envelope:
     event = TaskProgressed(task_id=task, session_id=uuid4(), stage=stage)
     return Envelope.wrap(event, session_id=event.session_id, correlation_id=event.task_id)
 
@@ -22,12 +23,14 @@ async def test_a_cached_state_reads_only_what_was_appended_since(engine: AsyncEn
     states, task = StreamStates(), uuid4()
     stream = domain.task_stream(task)
     async with engine.begin() as conn:
-        await eventstore.append(conn, stream, 0, [_progress(task, "a"), _progress(task, "b")])
+        await eventstore.append(
+            conn, stream, 0, [_progress(task, "thinking"), _progress(task, "testing")]
+        )
         first = await states.load(conn, stream, domain.TaskState(), domain.evolve_task)
     assert first.version == 2
     # Another writer (a replica) appends; the cached state catches up from where it was.
     async with engine.begin() as conn:
-        await eventstore.append(conn, stream, 2, [_progress(task, "c")])
+        await eventstore.append(conn, stream, 2, [_progress(task, "executing")])
     evolve = mock.Mock(side_effect=domain.evolve_task)
     async with engine.begin() as conn:
         second = await states.load(conn, stream, domain.TaskState(), evolve)
@@ -40,7 +43,9 @@ async def test_the_least_recently_used_states_are_dropped(engine: AsyncEngine) -
     tasks = [uuid4(), uuid4()]
     async with engine.begin() as conn:
         for task in tasks:
-            await eventstore.append(conn, domain.task_stream(task), 0, [_progress(task, "a")])
+            await eventstore.append(
+                conn, domain.task_stream(task), 0, [_progress(task, "thinking")]
+            )
         for task in tasks:
             await states.load(
                 conn, domain.task_stream(task), domain.TaskState(), domain.evolve_task

@@ -12,6 +12,7 @@ from modulardata.contracts.base import Message, register
 from modulardata.contracts.commands import ChatTurn, DeletionReason
 from modulardata.contracts.envelope import UPCASTERS
 from modulardata.contracts.operations import Plan
+from modulardata.contracts.tasks import TaskKind, TaskStage
 from modulardata.contracts.text import ChatText, Code, FileName, Label, Name, Prose, Report, Uri
 from modulardata.contracts.values import ChangeSummary, ColumnSchema
 
@@ -51,7 +52,7 @@ class TaskProgressed(Message):
 
     task_id: UUID = Field(description="The task.")
     session_id: UUID = Field(description="Its session.")
-    stage: Label = Field(description="Stage name, e.g. 'ingesting', 'committing'.")
+    stage: TaskStage = Field(description="The stage reached.")
 
 
 @register
@@ -313,7 +314,6 @@ class ClarificationRequested(Message):
     )
 
 
-TaskKind = Literal["chat", "head_move", "replay"]
 """What a session task does: answer a chat message, move the head, or replay a recipe."""
 
 TASK_STAGES: tuple[str, ...] = (

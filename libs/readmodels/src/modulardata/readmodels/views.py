@@ -71,10 +71,6 @@ class ChatLogView(SQLModel, table=True):
     position: int
 
 
-FINISHED_STATUSES = ("succeeded", "failed", "needs_input")
-"""Task statuses a task ends in and never leaves."""
-
-
 class TaskView(SQLModel, table=True):
     """One row per task that reached the log: its status, stage, history and result."""
 

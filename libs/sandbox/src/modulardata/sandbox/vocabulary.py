@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from typing import Final
 
-SNIPPET_MODULES: Final = ("pd", "np", "re", "math", "datetime")
-"""Names of the modules every snippet gets, besides `df`."""
-
 REACHABLE_MODULES: Final = frozenset(
     {
         "pandas",

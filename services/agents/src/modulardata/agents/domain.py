@@ -12,6 +12,7 @@ from modulardata.agents.outcomes import Clarification, Outcome
 from modulardata.agents.ports import CodePlanner
 from modulardata.agents.rules import RulePlanner
 from modulardata.contracts.commands import ChatTurn
+from modulardata.contracts.tasks import TaskStage
 
 
 class ChatPlanner:
@@ -29,7 +30,7 @@ class ChatPlanner:
         text: str,
         sample: pd.DataFrame,
         history: Sequence[ChatTurn],
-        on_stage: Callable[[str], None],
+        on_stage: Callable[[TaskStage], None],
     ) -> Outcome:
         """A plan, a head move or a question for one message about the head's sample rows."""
         outcome = self.rules.plan(text, describe_columns(sample), history)

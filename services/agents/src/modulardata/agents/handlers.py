@@ -21,13 +21,15 @@ from modulardata.contracts.events import (
     TaskProgressed,
     TransformationPlanned,
 )
-from modulardata.messaging.bus import Bus, Handler
+from modulardata.contracts.tasks import TaskStage
+from modulardata.messaging.bus import Bus
 from modulardata.messaging.failures import FailureClassifier
+from modulardata.messaging.steps import TypedHandler
 from modulardata.storage import InvalidStorageUri, ObjectNotFound, ObjectStorage, StorageError
 
 log = logging.getLogger(__name__)
 
-_Planning = Callable[[Callable[[str], None]], Outcome]
+_Planning = Callable[[Callable[[TaskStage], None]], Outcome]
 """Planning work that reports its stages through the callback it is given."""
 
 FAILURES = FailureClassifier(
@@ -38,14 +40,10 @@ FAILURES = FailureClassifier(
 
 def chat_handler(
     bus: Bus, storage: ObjectStorage, planner: ChatPlanner, *, sample_rows: int, recent: int
-) -> Handler:
+) -> TypedHandler[PlanChatMessage]:
     """Handle `PlanChatMessage`: progress stages, then a plan, a head move or a question."""
 
-    async def handle(envelope: Envelope) -> None:
-        command = envelope.open()
-        if not isinstance(command, PlanChatMessage):
-            log.warning("ignoring %s on the agents' command topic", envelope.type)
-            return
+    async def handle(envelope: Envelope, command: PlanChatMessage) -> None:
         progress = _Progress(bus, envelope, command)
         await progress.publish("thinking")
         sample = await asyncio.to_thread(
@@ -72,9 +70,9 @@ class _Progress:
 
     def __init__(self, bus: Bus, envelope: Envelope, command: PlanChatMessage) -> None:
         self.bus, self.envelope, self.command = bus, envelope, command
-        self.last: str | None = None
+        self.last: TaskStage | None = None
 
-    async def publish(self, stage: str) -> None:
+    async def publish(self, stage: TaskStage) -> None:
         if stage == self.last:
             return
         self.last = stage
@@ -89,13 +87,13 @@ class _Progress:
     async def while_running(self, plan: _Planning) -> Outcome:
         """Run the planning in a thread; stages it reports are published as they come."""
         loop = asyncio.get_running_loop()
-        stages: asyncio.Queue[str | None] = asyncio.Queue()
+        stages: asyncio.Queue[TaskStage | None] = asyncio.Queue()
 
         async def drain() -> None:
             while (stage := await stages.get()) is not None:
                 await self.publish(stage)
 
-        def report(stage: str) -> None:
+        def report(stage: TaskStage) -> None:
             loop.call_soon_threadsafe(stages.put_nowait, stage)
 
         publisher = asyncio.create_task(drain())

@@ -14,8 +14,10 @@ from modulardata.agents.handlers import FAILURES, chat_handler
 from modulardata.agents.ports import CodePlanner
 from modulardata.agents.rules import RulePlanner
 from modulardata.contracts import topics
+from modulardata.contracts.commands import PlanChatMessage
 from modulardata.messaging.bus import Bus, make_broker
 from modulardata.messaging.service import run_service, service_app
+from modulardata.messaging.steps import by_type
 from modulardata.sandbox.sandbox import Sandbox
 
 GROUP_ID = "modulardata-agents"
@@ -53,7 +55,8 @@ def create_broker(settings: AgentsSettings, planner: ChatPlanner) -> KafkaBroker
         sample_rows=settings.sample_rows,
         recent=settings.recent_messages,
     )
-    bus.subscribe(topics.AGENTS_COMMANDS, GROUP_ID, handler, classifier=FAILURES)
+    routed = by_type({PlanChatMessage: handler}, topics.AGENTS_COMMANDS)
+    bus.subscribe(topics.AGENTS_COMMANDS, GROUP_ID, routed, classifier=FAILURES)
     return broker
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from modulardata.agents.outcomes import Planned
 from modulardata.contracts.commands import ChatTurn
+from modulardata.contracts.tasks import TaskStage
 
 
 class ProfileSummary(Protocol):
@@ -41,5 +42,5 @@ class CodePlanner(Protocol):
         request: str,
         sample: pd.DataFrame,
         history: Sequence[ChatTurn],
-        on_stage: Callable[[str], None],
+        on_stage: Callable[[TaskStage], None],
     ) -> Planned: ...

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from modulardata.messaging.steps import StepFailed
 
-class ParentMissing(Exception):
+
+class ParentMissing(StepFailed):
     """The version a transformation starts from is not in storage."""

@@ -8,10 +8,12 @@ from faststream import FastStream
 from faststream.kafka import KafkaBroker
 
 from modulardata.contracts import topics
+from modulardata.contracts.commands import ExecuteTransformation
 from modulardata.executor.config import ExecutorSettings
-from modulardata.executor.handlers import FAILURES, execute_handler
+from modulardata.executor.handlers import FAILURES, execute_step
 from modulardata.messaging.bus import Bus, make_broker
 from modulardata.messaging.service import run_service, service_app
+from modulardata.messaging.steps import by_type, step_handler
 from modulardata.sandbox.sandbox import Sandbox
 
 GROUP_ID = "modulardata-executor"
@@ -28,7 +30,8 @@ def create_broker(settings: ExecutorSettings, sandbox: Sandbox) -> KafkaBroker:
     """A broker with the executor's handler subscribed."""
     broker = make_broker(settings, client_id=GROUP_ID)
     bus = Bus(broker, settings)
-    handler = execute_handler(bus, settings.open_storage(), sandbox, settings)
+    execute = step_handler(bus, execute_step(settings.open_storage(), sandbox, settings))
+    handler = by_type({ExecuteTransformation: execute}, topics.EXECUTOR_COMMANDS)
     bus.subscribe(topics.EXECUTOR_COMMANDS, GROUP_ID, handler, classifier=FAILURES)
     return broker
 

@@ -17,6 +17,7 @@ from modulardata.contracts.events import TransformationExecuted, TransformationF
 from modulardata.contracts.text import escaped
 from modulardata.contracts.values import ColumnSchema
 from modulardata.executor.exceptions import ParentMissing
+from modulardata.messaging.steps import StepFailed
 from modulardata.sandbox.exceptions import ResultRejected
 from modulardata.sandbox.sandbox import Sandbox
 from modulardata.storage import InvalidStorageUri, ObjectNotFound, ObjectStorage, sha256_file
@@ -37,24 +38,23 @@ def execute_transformation(
     *,
     timeout_s: float,
     memory_mb: int,
-) -> TransformationExecuted | TransformationFailed:
-    """Run the command's snippet on its parent version and store the result as `node_id`.
+) -> TransformationExecuted:
+    """Run the command's snippet on its parent version and store the result as `node_id`;
+    StepFailed (with the reason) if the parent is gone, the snippet fails or its result is
+    refused.
 
     Storing again overwrites the same object, so a redelivered command changes nothing.
     Storage and disk failures (`StorageError`, `OSError`) propagate: they are worth retrying.
     """
-    try:
-        parent = _load(storage, command.parent_storage_uri)
-    except ParentMissing as exc:
-        return _failed(command, str(exc))
+    parent = _load(storage, command.parent_storage_uri)
     result = sandbox.execute(command.code, parent, timeout_s=timeout_s, memory_mb=memory_mb)
     if not result.ok or result.df is None:
-        return _failed(command, result.error or "the snippet failed")
+        raise StepFailed(result.error or "the snippet failed")
     try:
         table = version_table(result.df)
         columns = version_columns(table)
     except ResultRejected as exc:
-        return _failed(command, str(exc))
+        raise StepFailed(str(exc)) from exc
     with tempfile.TemporaryDirectory(prefix="executor-") as workdir:
         parquet = Path(workdir) / "version.parquet"
         write_version(table, parquet)
@@ -118,7 +118,8 @@ def _load(storage: ObjectStorage, uri: str) -> pd.DataFrame:
         return pq.read_table(path).to_pandas()
 
 
-def _failed(command: ExecuteTransformation, error: str) -> TransformationFailed:
+def transformation_failed(command: ExecuteTransformation, error: str) -> TransformationFailed:
+    """The failure event of the command's transformation."""
     return TransformationFailed(
         session_id=command.session_id,
         parent_node_id=command.parent_node_id,

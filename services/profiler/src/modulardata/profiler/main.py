@@ -6,11 +6,13 @@ from faststream import FastStream
 from faststream.kafka import KafkaBroker
 
 from modulardata.contracts import topics
+from modulardata.contracts.commands import IngestDataset, ProfileVersion
 from modulardata.messaging.bus import Bus, make_broker
 from modulardata.messaging.service import run_service, service_app
+from modulardata.messaging.steps import by_type, step_handler
 from modulardata.profiler.config import ProfilerSettings
 from modulardata.profiler.exceptions import FAILURES
-from modulardata.profiler.handlers import commands_handler
+from modulardata.profiler.handlers import ingest_handler, profile_step
 from modulardata.profiler.readers import UploadReaders
 
 GROUP_ID = "modulardata-profiler"
@@ -29,7 +31,13 @@ def create_broker(settings: ProfilerSettings) -> KafkaBroker:
     bus.subscribe(
         topics.PROFILER_COMMANDS,
         GROUP_ID,
-        commands_handler(bus, readers, settings.open_storage()),
+        by_type(
+            {
+                IngestDataset: ingest_handler(bus, readers),
+                ProfileVersion: step_handler(bus, profile_step(settings.open_storage())),
+            },
+            topics.PROFILER_COMMANDS,
+        ),
         classifier=FAILURES,
         concurrency=settings.read_workers,
     )

@@ -35,9 +35,9 @@ from modulardata.contracts.events import (
     TransformationPlanned,
     VersionCommitted,
 )
+from modulardata.contracts.tasks import FINISHED_STATUSES
 from modulardata.readmodels.views import (
     ADDED_COLUMNS,
-    FINISHED_STATUSES,
     GATEWAY_SESSION_TABLES,
     READ_MODELS,
     ChatLogView,

@@ -16,11 +16,12 @@ from modulardata.agents.outcomes import Planned
 from modulardata.agents.ports import ProfileSummary, SnippetChecker
 from modulardata.contracts.commands import ChatTurn
 from modulardata.contracts.operations import CustomSnippet, Plan
+from modulardata.contracts.tasks import TaskStage
 
 log = logging.getLogger(__name__)
 
 
-def _ignore(stage: str) -> None:
+def _ignore(stage: TaskStage) -> None:
     """Default progress callback: nobody is listening."""
 
 
@@ -47,7 +48,7 @@ class CrewPlanner:
         request: str,
         sample: pd.DataFrame,
         history: Sequence[ChatTurn] = (),
-        on_stage: Callable[[str], None] = _ignore,
+        on_stage: Callable[[TaskStage], None] = _ignore,
     ) -> Planned:
         """Plan a request against sample rows of the head; `CrewFailed` when no snippet passes."""
         profile = self.summary(sample, self.profile_tokens)

@@ -13,6 +13,7 @@ from crewai import Task
 from crewai.tasks.task_output import TaskOutput
 
 from modulardata.agents.ports import DryRun, SnippetChecker
+from modulardata.contracts.tasks import TaskStage
 
 _FENCED = re.compile(r"```(?:python|py)?\s*\n(.*?)```", re.DOTALL | re.IGNORECASE)
 
@@ -27,7 +28,7 @@ class SnippetTest:
     """Parses a snippet, checks it in the sandbox on sample rows, and remembers what passed."""
 
     def __init__(
-        self, checker: SnippetChecker, sample: pd.DataFrame, on_stage: Callable[[str], None]
+        self, checker: SnippetChecker, sample: pd.DataFrame, on_stage: Callable[[TaskStage], None]
     ) -> None:
         self.checker = checker
         self.sample = sample

@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from modulardata.contracts.tasks import FINISHED_STATUSES
 from modulardata.gateway.adapters.gateway_tables import AcceptedSession, AcceptedTask
 from modulardata.gateway.exceptions import NotFound
 from modulardata.readmodels.views import (
-    FINISHED_STATUSES,
     READ_MODELS,
     ChatLogView,
     NodeView,

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Response
 
+from modulardata.contracts.tasks import TaskStatus
 from modulardata.gateway.adapters import readmodel_queries
 from modulardata.gateway.api.admission import session_has_room
 from modulardata.gateway.api.deps import (
@@ -24,7 +25,7 @@ from modulardata.gateway.schemas.chat import (
     MoveHeadRequest,
 )
 from modulardata.gateway.schemas.errors import ErrorBody
-from modulardata.gateway.schemas.tasks import TaskAcceptedResponse, TaskStatus
+from modulardata.gateway.schemas.tasks import TaskAcceptedResponse
 
 router = APIRouter(prefix="/v1/sessions", tags=["chat"])
 

@@ -6,6 +6,7 @@ from typing import cast
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from modulardata.contracts.tasks import TaskStatus
 from modulardata.gateway.api.admission import session_has_room
 from modulardata.gateway.api.deps import (
     BusDep,
@@ -17,7 +18,7 @@ from modulardata.gateway.api.deps import (
 )
 from modulardata.gateway.application import datasets
 from modulardata.gateway.schemas.errors import UploadErrorBody
-from modulardata.gateway.schemas.tasks import TaskAcceptedResponse, TaskStatus
+from modulardata.gateway.schemas.tasks import TaskAcceptedResponse
 
 router = APIRouter(prefix="/v1/sessions", tags=["datasets"])
 

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, cast
+from typing import Any, cast
 from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from modulardata.contracts.tasks import FINISHED_STATUSES, TaskStatus
 from modulardata.contracts.values import ChangeSummary
 from modulardata.gateway.adapters.readmodel_queries import OwnedTask
 from modulardata.gateway.schemas.errors import ErrorDetail
 from modulardata.gateway.schemas.examples import FINISHED_TASK, ROOT_ID, SESSION_ID, TASK_ID, shown
-from modulardata.readmodels.views import FINISHED_STATUSES
-
-TaskStatus = Literal["queued", "running", "succeeded", "failed", "needs_input"]
 
 
 @shown(
