@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from abc import abstractmethod
-from typing import ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -55,9 +55,23 @@ def listing(columns: tuple[str, ...]) -> str:
 
 
 class CleaningOperation(BaseModel):
-    """One step of a plan; subclasses set `kind` and say which fields name columns."""
+    """One step of a plan; subclasses set `kind` and say which fields name columns.
+
+    A subclass with a default `kind` is an operation: it joins `OPERATIONS` by being defined.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    if TYPE_CHECKING:
+        kind: str
+        """The operation's name on the wire (a `Literal` in each operation)."""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        kind = cls.model_fields.get("kind")
+        if kind is not None and isinstance(kind.default, str):
+            OPERATIONS.append(cls)
 
     COLUMN_FIELDS: ClassVar[tuple[str, ...]] = ()
     """Fields holding a column name (or a tuple of them); `retarget` rewrites exactly these."""
@@ -113,3 +127,7 @@ class PerColumn(CleaningOperation):
 
     def _target(self) -> str:
         return listing(self.columns) if self.columns else "every text column"
+
+
+OPERATIONS: list[type[CleaningOperation]] = []
+"""Every operation class, in the order they were defined."""

@@ -2,56 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from modulardata.contracts.operations.base import (
-    CleaningOperation,
+# Defining an operation registers it: these modules hold them all.
+from modulardata.contracts.operations import (  # noqa: F401
+    columns,
+    conversions,
+    missing,
+    rows,
+    text,
 )
-from modulardata.contracts.operations.columns import (
-    AddConstantColumn,
-    DeriveColumn,
-    DropColumns,
-    MoveColumn,
-    RenameColumn,
-    RenameColumnsStyle,
-    SelectColumns,
-)
-from modulardata.contracts.operations.conversions import (
-    CastType,
-    ExtractDatePart,
-    FormatDatetime,
-    RoundNumbers,
-    ToBoolean,
-    ToDatetime,
-    ToNumeric,
-)
-from modulardata.contracts.operations.missing import (
-    DropEmptyColumns,
-    DropNulls,
-    DropSparseColumns,
-    FillNulls,
-    StandardizeMissing,
-)
-from modulardata.contracts.operations.rows import (
-    ClipValues,
-    DropDuplicates,
-    FilterRows,
-    LimitRows,
-    RemoveOutliers,
-    SetMissingWhere,
-    SortRows,
-)
-from modulardata.contracts.operations.text import (
-    ChangeCase,
-    ConcatColumns,
-    ExtractPattern,
-    ReplaceText,
-    ReplaceValues,
-    SplitColumn,
-    TrimWhitespace,
-)
+from modulardata.contracts.operations.base import OPERATIONS, CleaningOperation
 from modulardata.contracts.text import Code, Prose
 
 
@@ -69,43 +32,10 @@ class CustomSnippet(CleaningOperation):
         return self.description
 
 
-Operation = Annotated[
-    DropNulls
-    | FillNulls
-    | TrimWhitespace
-    | ChangeCase
-    | RenameColumn
-    | DropColumns
-    | SelectColumns
-    | MoveColumn
-    | DropDuplicates
-    | FilterRows
-    | SetMissingWhere
-    | ReplaceValues
-    | ReplaceText
-    | StandardizeMissing
-    | ToNumeric
-    | ToDatetime
-    | FormatDatetime
-    | CastType
-    | ToBoolean
-    | RoundNumbers
-    | ClipValues
-    | RemoveOutliers
-    | SplitColumn
-    | ConcatColumns
-    | ExtractPattern
-    | ExtractDatePart
-    | DeriveColumn
-    | AddConstantColumn
-    | SortRows
-    | LimitRows
-    | DropSparseColumns
-    | DropEmptyColumns
-    | RenameColumnsStyle
-    | CustomSnippet,
-    Field(discriminator="kind"),
-]
+if TYPE_CHECKING:
+    Operation = CleaningOperation
+else:
+    Operation = Annotated[Union[tuple(OPERATIONS)], Field(discriminator="kind")]  # noqa: UP007
 """Any operation; its `kind` says which."""
 
 
