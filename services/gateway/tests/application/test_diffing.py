@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from modulardata.gateway.application.diffing import RetypedColumn, TableDiff, diff_tables
+from modulardata.contracts.values import RetypedColumn
+from modulardata.gateway.application.diffing import TableDiff, diff_tables
 
 PEOPLE = pd.DataFrame(
     {
@@ -79,7 +80,7 @@ def test_a_renamed_column_is_removed_and_added_and_changes_no_row() -> None:
 
 def test_an_int_column_cast_to_float_is_retyped_with_no_cell_changed() -> None:
     after = PEOPLE.astype({"id": "float64"})
-    retyped = [asdict(RetypedColumn("id", "int64", "double"))]
+    retyped = [RetypedColumn(name="id", before="int64", after="double")]
     assert diff(PEOPLE, after) == changes(columns_retyped=retyped)
 
 

@@ -27,21 +27,12 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from modulardata.contracts.values import logical_type
+from modulardata.contracts.values import RetypedColumn, logical_type
 from modulardata.profiling.tally import Codes, dictionary_codes
 
 _ID_LIKE = re.compile(r"(?:^|[_\s.-])(?i:id)$|[a-z0-9](?:Id|ID)$")
 """`id`, `customer_id`, `Customer ID`, `customerId`; not `paid`."""
 _MAX_CODE = 2**62
-
-
-@dataclass(frozen=True)
-class RetypedColumn:
-    """A shared column whose Arrow type changed."""
-
-    name: str
-    before: str
-    after: str
 
 
 @dataclass(frozen=True)
@@ -84,7 +75,7 @@ def diff_tables(before: pa.Table, after: pa.Table) -> TableDiff:
         columns_added=[name for name in after.column_names if name not in shared_names],
         columns_removed=[name for name in before.column_names if name not in after_names],
         columns_retyped=[
-            RetypedColumn(name, str(old_type), str(new_type))
+            RetypedColumn(name=name, before=str(old_type), after=str(new_type))
             for name in shared
             if logical_type(str(old_type := before.schema.field(name).type))
             != logical_type(str(new_type := after.schema.field(name).type))
