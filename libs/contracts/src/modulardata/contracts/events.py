@@ -314,21 +314,6 @@ class ClarificationRequested(Message):
     )
 
 
-"""What a session task does: answer a chat message, move the head, or replay a recipe."""
-
-TASK_STAGES: tuple[str, ...] = (
-    "queued",
-    "ingesting",
-    "thinking",
-    "generating_code",
-    "testing",
-    "executing",
-    "profiling",
-    "committing",
-)
-"""A task's stages in flow order; a stage reported late never moves a task backwards."""
-
-
 @register
 class TaskQueued(Message):
     """A task joined its session's queue: one task per session runs at a time, in order."""

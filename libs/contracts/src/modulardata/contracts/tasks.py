@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 TaskKind = Literal["chat", "head_move", "replay"]
-"""What a session task does (an upload's task runs outside the session's queue)."""
+"""What a session task does: answer a chat message, move the head, or replay a recipe (an
+upload's task runs outside the session's queue)."""
 
 TaskStage = Literal[
     "queued",
@@ -27,4 +28,4 @@ FINISHED_STATUSES: tuple[TaskStatus, ...] = ("succeeded", "failed", "needs_input
 """The statuses of a task that has ended."""
 
 STAGES: tuple[TaskStage, ...] = get_args(TaskStage)
-"""Every stage, in order."""
+"""Every stage, in flow order; a stage reported late never moves a task backwards."""

@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import SQLModel, col
 
 from modulardata.contracts.events import (
-    TASK_STAGES,
     ChatMessageRecorded,
     DatasetProfiled,
     HeadMoved,
@@ -35,7 +34,7 @@ from modulardata.contracts.events import (
     TransformationPlanned,
     VersionCommitted,
 )
-from modulardata.contracts.tasks import FINISHED_STATUSES
+from modulardata.contracts.tasks import FINISHED_STATUSES, STAGES
 from modulardata.readmodels.views import (
     ADDED_COLUMNS,
     GATEWAY_SESSION_TABLES,
@@ -325,8 +324,7 @@ async def _apply_task(conn: AsyncConnection, recorded: RecordedEvent, event: Tas
     status = col(TaskView.status)
     moves_on: ColumnElement[bool] = status.not_in(FINISHED_STATUSES)
     if isinstance(event, TaskProgressed):
-        rank = TASK_STAGES.index(event.stage) if event.stage in TASK_STAGES else len(TASK_STAGES)
-        later = TASK_STAGES[rank + 1 :]
+        later = STAGES[STAGES.index(event.stage) + 1 :]
         moves_on = moves_on & col(TaskView.stage).not_in(later)
     changes = {
         name: case((moves_on, statement.excluded[name]), else_=col(getattr(TaskView, name)))
