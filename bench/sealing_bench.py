@@ -25,8 +25,8 @@ from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.events import SessionDeleted, VersionCommitted
 from modulardata.contracts.values import ColumnSchema
 from modulardata.readmodels.engine import make_engine
+from modulardata.schema.upgrade import upgrade_to_head
 from modulardata.versioning import eventstore, sealing
-from modulardata.versioning.main import migrate
 
 SESSIONS = 20
 READ_BATCH = 500
@@ -98,9 +98,9 @@ def _crypto_us(envelopes: list[Envelope]) -> tuple[float, float]:
 
 
 async def _run(database_url: str, count: int, rounds: int) -> None:
+    await upgrade_to_head(database_url)
     engine = make_engine(database_url)
     try:
-        await migrate(engine)
         envelopes = _envelopes(count)
         payload = statistics.mean(len(json.dumps(e.payload)) for e in envelopes)
         print(f"{count} events of ~{payload:.0f} B payload over {SESSIONS} sessions")

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from faststream.kafka import TestKafkaBroker
 from sqlalchemy import delete
-from sqlmodel import SQLModel, col
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from modulardata.contracts import topics
@@ -24,7 +24,7 @@ from modulardata.gateway.adapters.gateway_tables import AcceptedSession
 from modulardata.gateway.api.deps import Resources
 from modulardata.gateway.config import GatewaySettings
 from modulardata.gateway.main import create_app
-from modulardata.readmodels.views import READ_MODELS, SessionView, TaskView
+from modulardata.readmodels.views import SessionView, TaskView
 from services.gateway.tests.harness import (
     LOCAL_KEY,
     MAX_UPLOAD,
@@ -62,9 +62,6 @@ async def gateway(gateway_database_url: str, tmp_path: Path) -> AsyncIterator[Ga
     )
     app = create_app(settings)
     resources: Resources = app.state.resources
-    async with resources.engine.begin() as conn:
-        tables = [SQLModel.metadata.tables[model.__tablename__] for model in READ_MODELS]
-        await conn.run_sync(SQLModel.metadata.create_all, tables=tables)
     published: list[Envelope] = []
     bus = resources.bus
 

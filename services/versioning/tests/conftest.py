@@ -10,18 +10,17 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from modulardata.readmodels.engine import make_engine
+from modulardata.schema.upgrade import upgrade_to_head
 from modulardata.storage import LocalStorage
 from modulardata.versioning.handlers import VersioningHandlers
-from modulardata.versioning.main import migrate
 
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     """An engine on the test database with the log and read models created and emptied."""
+    await upgrade_to_head(database_url)
     engine = make_engine(database_url)
-    await migrate(engine)
     async with engine.begin() as conn:
-        await conn.execute(text("DROP TRIGGER IF EXISTS events_append_only ON events"))
         await conn.execute(
             text(
                 "TRUNCATE events, processed_messages, relay_checkpoints, sessions, nodes,"
@@ -29,7 +28,6 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
             )
         )
         await conn.execute(text("UPDATE projection_checkpoints SET position = 0"))
-    await migrate(engine)
     yield engine
     await engine.dispose()
 

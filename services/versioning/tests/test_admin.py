@@ -13,6 +13,7 @@ import pytest
 
 from modulardata.contracts.deadletters import MessageDeadLettered
 from modulardata.readmodels.engine import make_engine
+from modulardata.schema.upgrade import upgrade_to_head
 from modulardata.versioning import admin, deadletters
 
 SESSION, TASK = uuid4(), uuid4()
@@ -38,11 +39,11 @@ def _dead(*, truncated: bool = False, body: bytes = BODY) -> MessageDeadLettered
 
 
 async def _store(database_url: str, *letters: MessageDeadLettered) -> list[UUID]:
+    await upgrade_to_head(database_url)
     engine = make_engine(database_url)
     ids = [uuid4() for _ in letters]
     try:
         async with engine.begin() as conn:
-            await deadletters.create_schema(conn)
             for letter_id, letter in zip(ids, letters, strict=True):
                 await deadletters.record(conn, letter_id, datetime.now(UTC), letter)
     finally:

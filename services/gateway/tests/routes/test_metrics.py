@@ -13,10 +13,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from modulardata.contracts.deadletters import MessageDeadLettered
-from modulardata.gateway.adapters.gateway_tables import create_tables
 from modulardata.gateway.config import GatewaySettings
 from modulardata.gateway.main import create_app
 from modulardata.readmodels.engine import make_engine
+from modulardata.schema.upgrade import upgrade_to_head
 from modulardata.versioning import deadletters
 from tests.support.postgres import fresh_database, server_url
 
@@ -41,7 +41,7 @@ async def client(metrics_database: str, tmp_path: Path) -> AsyncIterator[httpx.A
         rate_limit="1/minute",
     )
     app = create_app(settings)
-    await create_tables(app.state.resources.engine)
+    await upgrade_to_head(metrics_database)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
         yield http
@@ -73,14 +73,13 @@ async def test_requests_are_counted_by_route_template_and_status(
     assert seen["modulardata_gateway_request_duration_seconds_count", (route, "GET")] == 2
 
 
-async def test_the_dead_letters_waiting_are_counted_once_their_table_exists(
+async def test_the_dead_letters_waiting_are_counted(
     client: httpx.AsyncClient, metrics_database: str
 ) -> None:
     assert (await samples(client))["modulardata_dead_letters", ()] == 0
     engine = make_engine(metrics_database)
     try:
         async with engine.begin() as conn:
-            await deadletters.create_schema(conn)
             ids = [uuid4() for _ in range(3)]
             for letter_id in ids:
                 await deadletters.record(conn, letter_id, datetime.now(UTC), _DEAD)

@@ -127,18 +127,3 @@ READ_MODELS = (SessionView, NodeView, ChatLogView, TaskView, SkippedEventView)
 GATEWAY_SESSION_TABLES = ("accepted_sessions", "accepted_tasks", "idempotent_requests")
 """The gateway's tables of session data next to the read models (each with a `session_id`):
 deleting a session purges them with the read models."""
-
-
-ADDED_COLUMNS: dict[str, dict[str, str]] = {
-    "nodes": {"profile_uri": "TEXT", "plan": "JSONB", "task_id": "UUID"},
-    "chat_logs": {"task_id": "UUID"},
-    "tasks": {
-        "plan": "JSONB",
-        "code": "TEXT",
-        "explanation": "TEXT",
-        "summary": "JSONB",
-        "reply": "TEXT",
-        "question": "TEXT",
-    },
-}
-"""Columns added after a table's first release: databases made before get them on startup."""

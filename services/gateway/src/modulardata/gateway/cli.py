@@ -21,18 +21,18 @@ from modulardata.gateway.adapters.api_keys import (
     list_api_keys,
     revoke_api_key,
 )
-from modulardata.gateway.adapters.gateway_tables import create_tables
 from modulardata.gateway.config import GatewaySettings
 from modulardata.gateway.main import create_app
 from modulardata.readmodels.engine import make_engine
+from modulardata.schema.upgrade import upgrade_to_head
 
 T = TypeVar("T")
 
 
 async def _with_engine(settings: GatewaySettings, work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
+    await upgrade_to_head(settings.database_url)
     engine = make_engine(settings.database_url, pool_size=1)
     try:
-        await create_tables(engine)
         return await work(engine)
     finally:
         await engine.dispose()

@@ -10,7 +10,6 @@ from functools import partial
 from fastapi import Depends, FastAPI
 
 from modulardata.gateway.adapters.api_keys import register_api_key
-from modulardata.gateway.adapters.gateway_tables import create_tables
 from modulardata.gateway.adapters.link_probes import (
     BackendLinks,
     LinkWatcher,
@@ -44,6 +43,7 @@ from modulardata.gateway.schemas.errors import ErrorBody
 from modulardata.messaging.bus import Bus, make_broker
 from modulardata.messaging.topics import ensure_topics
 from modulardata.readmodels.engine import make_engine
+from modulardata.schema.upgrade import upgrade_to_head
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.create_topics:
             await ensure_topics(settings)
-        await create_tables(resources.engine)
+        await upgrade_to_head(settings.database_url)
         if settings.api_key is not None:
             key_id = await register_api_key(
                 resources.engine, settings.api_key.get_secret_value(), LOCAL_KEY_NAME

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from modulardata.messaging.bus import make_broker
 from modulardata.readmodels.engine import make_engine
+from modulardata.schema.upgrade import upgrade_to_head
 from modulardata.versioning import deadletters
 from modulardata.versioning.config import VersioningSettings
 from modulardata.versioning.deadletters import DeadLetter
@@ -103,10 +104,10 @@ def details(letter: DeadLetter) -> str:
 async def _in_database(
     settings: VersioningSettings, work: Callable[[AsyncConnection], Awaitable[T]]
 ) -> T:
+    await upgrade_to_head(settings.database_url)
     engine = make_engine(settings.database_url, pool_size=1)
     try:
         async with engine.begin() as conn:
-            await deadletters.create_schema(conn)
             return await work(conn)
     finally:
         await engine.dispose()

@@ -7,23 +7,16 @@ import asyncio
 
 from modulardata.messaging.service import configure_logging
 from modulardata.readmodels.engine import make_engine
+from modulardata.schema.upgrade import upgrade_to_head
 from modulardata.versioning import projector
 from modulardata.versioning.config import VersioningSettings
-from modulardata.versioning.main import create_app, migrate
-
-
-async def _migrate(settings: VersioningSettings) -> None:
-    engine = make_engine(settings.database_url)
-    try:
-        await migrate(engine)
-    finally:
-        await engine.dispose()
+from modulardata.versioning.main import create_app
 
 
 async def _rebuild(settings: VersioningSettings) -> None:
+    await upgrade_to_head(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
-        await migrate(engine)
         replayed = await projector.rebuild(engine)
     finally:
         await engine.dispose()
@@ -38,7 +31,8 @@ def main() -> None:
         nargs="?",
         default="run",
         choices=["run", "migrate", "rebuild"],
-        help="run the service (default), create the tables, or rebuild the read models",
+        help="run the service (default), upgrade the schema (as modulardata-migrate does),"
+        " or rebuild the read models",
     )
     command = parser.parse_args().command
     configure_logging()
@@ -46,6 +40,6 @@ def main() -> None:
     if command == "run":
         asyncio.run(create_app(settings).run())
     elif command == "migrate":
-        asyncio.run(_migrate(settings))
+        asyncio.run(upgrade_to_head(settings.database_url))
     else:
         asyncio.run(_rebuild(settings))

@@ -46,13 +46,6 @@ class DeadLetter(SQLModel, table=True):
     )
 
 
-async def create_schema(conn: AsyncConnection) -> None:
-    """Create the table if missing."""
-    await conn.run_sync(
-        SQLModel.metadata.create_all, tables=[SQLModel.metadata.tables[DeadLetter.__tablename__]]
-    )
-
-
 async def record(
     conn: AsyncConnection, dead_letter_id: UUID, at: datetime, dead: MessageDeadLettered
 ) -> bool:

@@ -29,51 +29,6 @@ _APPEND_LOCK = 7_264_001  # arbitrary, fixed: the advisory lock key serialising 
 STORED_IN_CLEAR = frozenset({SessionDeleted.TYPE})
 """Event types never sealed: a replay must still see that a session was deleted."""
 
-SCHEMA = (
-    """
-    CREATE TABLE IF NOT EXISTS events (
-        position       BIGSERIAL PRIMARY KEY,
-        stream_id      TEXT        NOT NULL,
-        stream_version INTEGER     NOT NULL CHECK (stream_version >= 1),
-        event_id       UUID        NOT NULL UNIQUE,
-        type           TEXT        NOT NULL,
-        schema_version INTEGER     NOT NULL,
-        payload        JSONB       NOT NULL,
-        metadata       JSONB       NOT NULL,
-        recorded_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
-        UNIQUE (stream_id, stream_version)
-    )
-    """,
-    """
-    CREATE OR REPLACE FUNCTION events_are_append_only() RETURNS trigger AS $$
-    BEGIN
-        RAISE EXCEPTION 'the event log is append-only';
-    END $$ LANGUAGE plpgsql
-    """,
-    "DROP TRIGGER IF EXISTS events_append_only ON events",
-    """
-    CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
-    FOR EACH ROW EXECUTE FUNCTION events_are_append_only()
-    """,
-    # Sealed payloads: the plaintext `payload` is then an empty object.
-    "ALTER TABLE events ADD COLUMN IF NOT EXISTS sealed BYTEA",
-    sessionkeys.SCHEMA,
-    """
-    CREATE TABLE IF NOT EXISTS processed_messages (
-        consumer     TEXT        NOT NULL,
-        message_id   UUID        NOT NULL,
-        processed_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-        PRIMARY KEY (consumer, message_id)
-    )
-    """,
-    """
-    CREATE TABLE IF NOT EXISTS relay_checkpoints (
-        name     TEXT PRIMARY KEY,
-        position BIGINT NOT NULL
-    )
-    """,
-)
-
 
 @dataclass(frozen=True)
 class RecordedEvent:
@@ -110,13 +65,6 @@ _SELECT = (
     " LEFT JOIN session_keys k"
     " ON e.sealed IS NOT NULL AND k.session_id = cast(e.metadata->>'session_id' AS uuid)"
 )
-
-
-async def create_schema(conn: AsyncConnection) -> None:
-    """Create the log's tables if they are missing."""
-    await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _APPEND_LOCK})
-    for statement in SCHEMA:
-        await conn.execute(text(statement))
 
 
 async def stream_version(conn: AsyncConnection, stream_id: str) -> int:

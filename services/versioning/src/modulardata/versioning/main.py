@@ -5,34 +5,18 @@ from __future__ import annotations
 import asyncio
 
 from faststream import FastStream
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from modulardata.contracts import topics
 from modulardata.messaging.bus import Bus, make_broker
 from modulardata.messaging.service import service_app
 from modulardata.readmodels.engine import make_engine
-from modulardata.versioning import (
-    deadletters,
-    eventstore,
-    expiry,
-    following,
-    projector,
-    relay,
-    retention,
-)
+from modulardata.schema.upgrade import upgrade_to_head
+from modulardata.versioning import expiry, following, projector, relay, retention
 from modulardata.versioning.config import VersioningSettings
 from modulardata.versioning.exceptions import FAILURES
 from modulardata.versioning.handlers import VersioningHandlers
 
 GROUP = "modulardata-versioning"
-
-
-async def migrate(engine: AsyncEngine) -> None:
-    """Create the event log, the read models and the dead letters' table if missing."""
-    async with engine.begin() as conn:
-        await eventstore.create_schema(conn)
-        await projector.create_schema(conn)
-        await deadletters.create_schema(conn)
 
 
 def create_app(settings: VersioningSettings | None = None) -> FastStream:
@@ -57,8 +41,8 @@ def create_app(settings: VersioningSettings | None = None) -> FastStream:
     background: list[asyncio.Task[None]] = []
 
     @app.on_startup
-    async def create_tables() -> None:
-        await migrate(engine)
+    async def upgrade_schema() -> None:
+        await upgrade_to_head(settings.database_url)
 
     @app.after_startup
     async def start_followers() -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, case, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlmodel import SQLModel, col
+from sqlmodel import col
 
 from modulardata.contracts.events import (
     ChatMessageRecorded,
@@ -36,7 +36,6 @@ from modulardata.contracts.events import (
 )
 from modulardata.contracts.tasks import FINISHED_STATUSES, STAGES
 from modulardata.readmodels.views import (
-    ADDED_COLUMNS,
     GATEWAY_SESSION_TABLES,
     READ_MODELS,
     ChatLogView,
@@ -59,25 +58,6 @@ CHECKPOINT = "read_models"
 _REFUSED = (DBAPIError, UnicodeEncodeError)
 """How a value the database cannot hold fails: refused by the server, or by the driver while
 encoding it (a lone surrogate)."""
-
-
-async def create_schema(conn: AsyncConnection) -> None:
-    """Create the read-model tables and the checkpoint row if missing."""
-    await conn.run_sync(
-        SQLModel.metadata.create_all,
-        tables=[
-            SQLModel.metadata.tables[m.__tablename__] for m in (*READ_MODELS, ProjectionCheckpoint)
-        ],
-    )
-    # Databases made before a column was added get it (create_all adds no columns).
-    for table, columns in ADDED_COLUMNS.items():
-        for column, sql_type in columns.items():
-            await conn.execute(
-                text(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {sql_type}")
-            )
-    await conn.execute(
-        insert(ProjectionCheckpoint).values(name=CHECKPOINT, position=0).on_conflict_do_nothing()
-    )
 
 
 async def _lock_checkpoint(conn: AsyncConnection) -> int:

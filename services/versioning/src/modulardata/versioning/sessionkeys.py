@@ -14,17 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from modulardata.versioning.exceptions import SessionShredded
 from modulardata.versioning.sealing import new_key
 
-SCHEMA = """
-    CREATE TABLE IF NOT EXISTS session_keys (
-        session_id  UUID PRIMARY KEY,
-        key         BYTEA,
-        created_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
-        shredded_at TIMESTAMPTZ,
-        CHECK ((key IS NULL) = (shredded_at IS NOT NULL))
-    )
-"""
-
-
 _KEY = text("SELECT key FROM session_keys WHERE session_id = :s")
 
 

@@ -7,12 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Column, DateTime, LargeBinary, Text, func, text
+from sqlalchemy import Column, DateTime, LargeBinary, Text, func
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Field, SQLModel
-
-_SCHEMA_LOCK = 7_264_101  # arbitrary, fixed: serialises schema creation between replicas
 
 
 def _now() -> datetime:
@@ -85,20 +82,3 @@ class IdempotentRequest(SQLModel, table=True):
     body: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     session_id: UUID | None = Field(default=None, index=True)
     created_at: datetime = _utc_column(index=True)
-
-
-async def create_tables(engine: AsyncEngine) -> None:
-    """Create the gateway's tables if they are missing (never the read models)."""
-    names = ("api_keys", "accepted_sessions", "accepted_tasks", "idempotent_requests")
-    tables = [SQLModel.metadata.tables[name] for name in names]
-    async with engine.begin() as conn:
-        # CREATE TABLE IF NOT EXISTS still races on the type catalogue between replicas.
-        await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
-        await conn.run_sync(SQLModel.metadata.create_all, tables=tables)
-        # Key tables made before scopes and revocation get the columns (create_all adds none).
-        for column in ("scope TEXT NOT NULL DEFAULT 'read-write'", "revoked_at TIMESTAMPTZ"):
-            await conn.execute(text(f"ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS {column}"))
-        # The first tables of kept answers had no session (the projector's purge needs it).
-        await conn.execute(
-            text("ALTER TABLE idempotent_requests ADD COLUMN IF NOT EXISTS session_id UUID")
-        )

@@ -50,10 +50,8 @@ class GatewayMetrics:
 
 
 async def dead_letter_count(engine: AsyncEngine) -> int:
-    """Dead letters not replayed yet; 0 while versioning has not created their table."""
+    """Dead letters not replayed yet."""
     async with engine.connect() as conn:
-        if await conn.scalar(text("SELECT to_regclass('dead_letters')")) is None:
-            return 0
         count = await conn.scalar(
             text("SELECT count(*) FROM dead_letters WHERE replayed_at IS NULL")
         )
