@@ -27,15 +27,15 @@ from modulardata.contracts.events import (
     TaskProgressed,
     TransformationPlanned,
 )
-from modulardata.messaging.bus import Bus
 from modulardata.sandbox.sandbox import Sandbox
 from modulardata.storage import LocalStorage
 from services.agents.evaluation.session import load_customers
 from services.agents.tests.scripted_llm import ScriptedLLM
 from services.agents.tests.test_crew import GOOD, PlainExec, answer, summary
+from tests.support.service_broker import ServiceBroker
 
 
-class Agents:
+class Agents(ServiceBroker):
     """The agents' broker, with the events it publishes collected."""
 
     def __init__(self, tmp_path: Path, planner: ChatPlanner) -> None:
@@ -43,18 +43,12 @@ class Agents:
         self.settings = AgentsSettings(
             storage_url=root.as_uri(), topic_prefix=f"t{uuid4().hex[:8]}."
         )
+        super().__init__(create_broker(self.settings, planner), self.settings, topics.AGENTS_EVENTS)
         self.storage = LocalStorage(root)
-        self.broker: KafkaBroker = create_broker(self.settings, planner)
-        self.bus = Bus(self.broker, self.settings)
-        self.events: list[Envelope] = []
         self.commands: list[Envelope] = []
         source = tmp_path / "head.parquet"
         load_customers().to_parquet(source)
         self.head_uri = self.storage.put_file("sessions/s/nodes/n.parquet", source)
-
-        @self.broker.subscriber(self.bus.topic(topics.AGENTS_EVENTS))
-        async def collect(body: dict[str, Any]) -> None:
-            self.events.append(Envelope.model_validate(body))
 
         @self.broker.subscriber(self.bus.topic(topics.EXECUTOR_COMMANDS))
         async def collect_commands(body: dict[str, Any]) -> None:

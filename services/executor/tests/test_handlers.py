@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 from uuid import UUID, uuid4
 
 import pandas as pd
@@ -24,29 +23,18 @@ from modulardata.contracts.events import (
 from modulardata.executor.config import ExecutorSettings
 from modulardata.executor.main import create_app, create_broker
 from modulardata.executor.versions import transformation_node_id
-from modulardata.messaging.bus import Bus
 from modulardata.sandbox.sandbox import Sandbox
 from modulardata.storage import LocalStorage, sha256_file
 from modulardata.storage.layout import version_key
+from tests.support.service_broker import ServiceBroker
 
 
-class Executor:
+class Executor(ServiceBroker):
     """The executor's broker, with the events and dead letters it publishes collected."""
 
     def __init__(self, settings: ExecutorSettings, storage: LocalStorage, sandbox: Sandbox) -> None:
+        super().__init__(create_broker(settings, sandbox), settings, topics.EXECUTOR_EVENTS)
         self.storage = storage
-        self.broker: KafkaBroker = create_broker(settings, sandbox)
-        self.bus = Bus(self.broker, settings)
-        self.events: list[Envelope] = []
-        self.dead: list[dict[str, Any]] = []
-
-        @self.broker.subscriber(self.bus.topic(topics.EXECUTOR_EVENTS))
-        async def collect(body: dict[str, Any]) -> None:
-            self.events.append(Envelope.model_validate(body))
-
-        @self.broker.subscriber(self.bus.topic(topics.DEAD_LETTERS))
-        async def collect_dead(body: dict[str, Any]) -> None:
-            self.dead.append(body)
 
     def command(self, tmp_path: Path, code: str, frame: pd.DataFrame | None = None) -> Envelope:
         """Store a parent version and return the command that transforms it with `code`."""
@@ -63,9 +51,6 @@ class Executor:
             chat_message_id=uuid4(),
         )
         return Envelope.wrap(command, session_id=session, correlation_id=uuid4())
-
-    def opened(self) -> list[object]:
-        return [envelope.open() for envelope in self.events]
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ version without a profile gets one."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 from uuid import UUID, uuid4
 
 import pyarrow as pa
@@ -24,7 +23,6 @@ from modulardata.contracts.events import (
     TaskProgressed,
 )
 from modulardata.contracts.limits import DatasetLimits
-from modulardata.messaging.bus import Bus
 from modulardata.profiler.config import ProfilerSettings
 from modulardata.profiler.main import create_app, create_broker
 from modulardata.profiler.readers import UploadReaders, read_outcome
@@ -32,26 +30,16 @@ from modulardata.profiler.uploads import upload_node_id
 from modulardata.profiling.profiles import load_profile
 from modulardata.storage import LocalStorage, sha256_file
 from modulardata.storage.layout import profile_key, version_key
+from tests.support.service_broker import ServiceBroker
 
 
-class Profiler:
+class Profiler(ServiceBroker):
     """The profiler's broker, with the events and dead letters it publishes collected."""
 
     def __init__(self, settings: ProfilerSettings, storage: LocalStorage) -> None:
+        super().__init__(create_broker(settings), settings, topics.PROFILER_EVENTS)
         self.settings = settings
         self.storage = storage
-        self.broker: KafkaBroker = create_broker(settings)
-        self.bus = Bus(self.broker, settings)
-        self.events: list[Envelope] = []
-        self.dead: list[dict[str, Any]] = []
-
-        @self.broker.subscriber(self.bus.topic(topics.PROFILER_EVENTS))
-        async def collect(body: dict[str, Any]) -> None:
-            self.events.append(Envelope.model_validate(body))
-
-        @self.broker.subscriber(self.bus.topic(topics.DEAD_LETTERS))
-        async def collect_dead(body: dict[str, Any]) -> None:
-            self.dead.append(body)
 
     def upload(self, tmp_path: Path, data: bytes, filename: str = "people.csv") -> Envelope:
         """Store `data` as an upload and return the command that asks to ingest it."""
@@ -67,9 +55,6 @@ class Profiler:
             content_hash=sha256_file(source),
         )
         return Envelope.wrap(command, session_id=session, correlation_id=uuid4())
-
-    def opened(self) -> list[object]:
-        return [envelope.open() for envelope in self.events]
 
 
 @pytest.fixture
