@@ -23,7 +23,7 @@ from tests.support.postgres import fresh_database, server_url
 
 @pytest.fixture(scope="module")
 def metrics_database() -> Iterator[str]:
-    """A database of its own: the test creates a dead_letters table there."""
+    """A database of its own, so the dead letters counted are only the test's."""
     try:
         psycopg.connect(server_url(), connect_timeout=2).close()
     except psycopg.OperationalError:

@@ -62,7 +62,8 @@ class Lineage:
 
 
 async def missing_read_models(engine: AsyncEngine) -> list[str]:
-    """Read-model tables the versioning service has not created yet; raises if the DB is down."""
+    """Read-model tables the database lacks (the gateway migrates it when it starts, so only a
+    database replaced under it); raises if the database is down."""
     names = [model.__tablename__ for model in READ_MODELS]
     async with engine.connect() as conn:
         result = await conn.execute(

@@ -23,7 +23,7 @@ async def healthz(engine: EngineDep) -> Health:
         raise Unavailable("the database does not answer", code="database_unavailable") from exc
     if missing:
         raise Unavailable(
-            f"read models not created yet (is the versioning service running?): {missing}",
+            f"the database lacks read models (run modulardata-migrate): {missing}",
             code="read_models_missing",
         )
     return Health()
