@@ -1,24 +1,14 @@
-"""`Idempotency-Key` on every POST: a retry with the same key, by the same API key, gets the first
-answer again (status, headers, body) and is not carried out a second time.
-
-A key is claimed before its request runs, so a retry sent meanwhile gets 409
-`idempotency_key_in_use`; the same key with another request (method, path, query or body) gets
-409 `idempotency_key_reused`. Only an answer that accepted something is kept: a 2xx, or a 503
-`queue_unconfirmed` (its command may still arrive); after any other the key is free again, since
-nothing was made. Answers are kept `idempotency_ttl_s`, in the gateway's database.
+"""The ASGI middleware behind `Idempotency-Key` (see `application.idempotency`): a key is claimed
+before its request runs, so a retry sent meanwhile gets 409 `idempotency_key_in_use`; a retry
+gets the kept answer, marked `Idempotent-Replayed: true`. Answers are kept `idempotency_ttl_s`,
+in the gateway's database.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import re
 from collections.abc import Awaitable, Mapping
-from dataclasses import dataclass, field
-from uuid import UUID
 
-from python_multipart.multipart import parse_options_header
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.datastructures import Headers
@@ -30,84 +20,19 @@ from modulardata.gateway.api.admission import database_down
 from modulardata.gateway.api.auth import bearer_token
 from modulardata.gateway.api.deps import Resources
 from modulardata.gateway.api.error_responses import error_response, gateway_error_response
+from modulardata.gateway.application.idempotency import (
+    HEADER,
+    MAX_KEY_LENGTH,
+    Answer,
+    Fingerprint,
+    well_formed,
+)
 from modulardata.gateway.exceptions import Unauthorized
 
 log = logging.getLogger(__name__)
 
-HEADER = "Idempotency-Key"
 FIELD = f"header.{HEADER}"
-MAX_KEY_LENGTH = 255
-"""A UUID, a ULID, a client's own token...: any header value up to this length."""
 REPLAYED = (b"idempotent-replayed", b"true")
-_SESSION_PATH = re.compile(
-    r"/v1/sessions/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})/"
-)
-UNCONFIRMED = "queue_unconfirmed"
-
-
-@dataclass
-class Answer:
-    """A response as it is sent."""
-
-    status: int = 500
-    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
-    body: bytearray = field(default_factory=bytearray)
-
-    def session_id(self, scope: Scope) -> UUID | None:
-        """The session the answer names (every 2xx of a POST does), or that of the path."""
-        try:
-            return UUID(json.loads(self.body)["session_id"])
-        except (ValueError, KeyError, TypeError):
-            match = _SESSION_PATH.match(scope["path"])
-            return UUID(match[1]) if match else None
-
-    def worth_keeping(self) -> bool:
-        """Whether the request accepted something: a 2xx, or a command that may yet arrive."""
-        if 200 <= self.status < 300:
-            return True
-        if self.status != 503:
-            return False
-        try:
-            return bool(json.loads(self.body)["error"]["code"] == UNCONFIRMED)
-        except (ValueError, KeyError, TypeError):
-            return False
-
-
-class Fingerprint:
-    """sha256 of a request's method, path, query and body; a multipart body's boundary is
-    blanked, since a client draws a new one for each try."""
-
-    def __init__(self, scope: Scope) -> None:
-        self._hash = hashlib.sha256(
-            b"%s %s?%s\n"
-            % (scope["method"].encode(), scope["path"].encode(), scope["query_string"])
-        )
-        _, options = parse_options_header(Headers(scope=scope).get("content-type", ""))
-        self._boundary: bytes = options.get(b"boundary", b"")
-        self._pending = b""
-        self.complete = False
-
-    def feed(self, message: Message) -> None:
-        """Hash a body message of the request."""
-        data = self._pending + message.get("body", b"")
-        self.complete = not message.get("more_body", False)
-        if self._boundary:
-            # NUL is no boundary character, so a blanked boundary cannot make a new one.
-            data = data.replace(self._boundary, b"\0")
-        held = 0 if self.complete else len(self._boundary) - 1
-        self._pending = data[len(data) - held :] if held > 0 else b""
-        self._hash.update(data[: len(data) - len(self._pending)])
-
-    async def read(self, receive: Receive) -> None:
-        """Hash the rest of the body, not read by the app."""
-        while not self.complete:
-            message = await receive()
-            if message["type"] != "http.request":
-                return  # the client went away
-            self.feed(message)
-
-    def hexdigest(self) -> str:
-        return self._hash.hexdigest()
 
 
 class IdempotencyMiddleware:
@@ -128,7 +53,10 @@ class IdempotencyMiddleware:
         if key is None or owner is None or not self.resources.links.database.up:
             await self.app(scope, receive, send)
             return
-        fingerprint = Fingerprint(scope)
+        headers = Headers(scope=scope)
+        fingerprint = Fingerprint(
+            scope["method"], scope["path"], scope["query_string"], headers.get("content-type", "")
+        )
         response = await self._instead(receive, owner, key, fingerprint)
         if response is None:
             await self._carry_out(scope, receive, send, owner, key, fingerprint)
@@ -140,7 +68,7 @@ class IdempotencyMiddleware:
     ) -> ASGIApp | None:
         """What answers in the app's stead (a refusal, or the answer kept for the key); None
         when the request has claimed the key and is to be carried out."""
-        if not 0 < len(key) <= MAX_KEY_LENGTH or "\x00" in key:
+        if not well_formed(key):
             text = f"{FIELD}: 1 to {MAX_KEY_LENGTH} characters, no NUL"
             return _refusal(422, "validation_error", text)
         try:
@@ -155,7 +83,7 @@ class IdempotencyMiddleware:
         if held.status is None:
             text = f"a request with this {HEADER} is still being carried out; retry later"
             return _refusal(409, "idempotency_key_in_use", text, {"Retry-After": "1"})
-        await fingerprint.read(receive)
+        await _hash_rest(receive, fingerprint)
         if fingerprint.hexdigest() != held.fingerprint:
             text = (
                 f"this {HEADER} was first sent with another request (method, path or body); "
@@ -180,7 +108,7 @@ class IdempotencyMiddleware:
         async def receive_hashed() -> Message:
             message = await receive()
             if message["type"] == "http.request":
-                fingerprint.feed(message)
+                _feed(fingerprint, message)
             return message
 
         async def send_kept(message: Message) -> None:
@@ -206,7 +134,7 @@ class IdempotencyMiddleware:
                     status=answer.status,
                     headers=answer.headers,
                     body=bytes(answer.body),
-                    session_id=answer.session_id(scope),
+                    session_id=answer.session_id(scope["path"]),
                 )
             )
         else:
@@ -238,6 +166,19 @@ def _replay(held: Held) -> ASGIApp:
         await send({"type": "http.response.body", "body": held.body})
 
     return app
+
+
+def _feed(fingerprint: Fingerprint, message: Message) -> None:
+    fingerprint.feed(message.get("body", b""), more=message.get("more_body", False))
+
+
+async def _hash_rest(receive: Receive, fingerprint: Fingerprint) -> None:
+    """Hash the rest of the body, not read by the app."""
+    while not fingerprint.complete:
+        message = await receive()
+        if message["type"] != "http.request":
+            return  # the client went away
+        _feed(fingerprint, message)
 
 
 def _key_of(scope: Scope) -> str | None:

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from modulardata.gateway.api.idempotency_middleware import HEADER, MAX_KEY_LENGTH
+from modulardata.gateway.application.idempotency import HEADER, MAX_KEY_LENGTH
 from modulardata.gateway.schemas.examples import SHOWN
 
 API_PREFIX = "/v1/"
