@@ -12,7 +12,7 @@ export UV_PYTHON_DOWNLOADS := never
 UV := python3 -m uv
 PYTEST_ARGS ?=
 
-.PHONY: help deps infra-up infra-down up run down test test-unit test-integration lint postman clean
+.PHONY: help deps infra-up infra-down up run down test test-unit test-integration lint postman images clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ lint: deps ## ruff + mypy
 
 postman: ## write postman/modulardata.postman_collection.json from the gateway's OpenAPI document
 	@$(UV) run python postman/build_collection.py
+
+images: ## build one container image per service (docker, else podman + debootstrap) and print sizes
+	@bash deploy/images/build.sh
 
 clean: down ## stop everything and delete the run folder (data, logs, jars)
 	@bash deploy/local/infra.sh clean
