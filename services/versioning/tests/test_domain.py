@@ -59,6 +59,7 @@ def test_upload_commits_a_root_node_and_moves_the_head_once() -> None:
     assert [type(e) for e in events] == [DatasetUploaded, VersionCommitted, HeadMoved]
     committed = events[1]
     assert isinstance(committed, VersionCommitted) and committed.parent_id is None
+    assert (committed.filename, committed.code) == (ingested.filename, None)
     after = _fold(
         [
             *domain.decide_create(

@@ -185,6 +185,7 @@ def test_a_chat_task_goes_plan_execute_profile_commit_each_step_sending_the_next
     committed = next(e for e in last if isinstance(e, VersionCommitted))
     assert committed.parent_id == session.root
     assert committed.plan == PLAN
+    assert committed.code == PLAN.compile()  # as the executor ran it
     assert committed.profile_uri == f"file:///{task}.profile.json"
     assert committed.task_id == task
     succeeded = last[-1]

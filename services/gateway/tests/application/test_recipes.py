@@ -121,6 +121,7 @@ class Node:
     columns: list[dict[str, str]]
     plan: dict[str, Any] | None
     created_by_message_id: UUID | None
+    filename: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,9 @@ def run_pipeline(
     ingested, profile = convert_upload(
         upload, version, filename=filename, workdir=workdir, limits=DatasetLimits()
     )
-    path = [Node(uuid4(), None, f"Uploaded {filename}", _columns(ingested.table), None, None)]
+    path = [
+        Node(uuid4(), None, f"Uploaded {filename}", _columns(ingested.table), None, None, filename)
+    ]
     messages: dict[UUID, str] = {}
     for number, (message, operations) in enumerate(requests, start=1):
         plan = Plan.model_validate({"operations": operations})

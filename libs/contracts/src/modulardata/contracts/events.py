@@ -146,6 +146,12 @@ class VersionCommitted(Message):
         default=None, description="Storage URI of its profile, when profiled before the commit."
     )
     task_id: UUID | None = Field(default=None, description="The task that made it.")
+    code: Code | None = Field(
+        default=None, description="The pandas code that ran to make it; None for an upload."
+    )
+    filename: FileName | None = Field(
+        default=None, description="For an upload: the name of the file the client gave."
+    )
 
 
 @register

@@ -54,6 +54,16 @@ class NodeView(SQLModel, table=True):
         description="The Plan (as JSON) that made it from its parent; None for uploads.",
     )
     task_id: UUID | None = Field(default=None, description="The task that made it.")
+    code: str | None = Field(
+        default=None,
+        sa_column=Column(Text, nullable=True),
+        description="The code that ran to make it; None for uploads.",
+    )
+    filename: str | None = Field(
+        default=None,
+        sa_column=Column(Text, nullable=True),
+        description="For an upload: the file's name.",
+    )
 
 
 class ChatLogView(SQLModel, table=True):

@@ -262,6 +262,7 @@ def decide_upload(state: SessionState, ingested: DatasetIngested) -> list[Messag
             column_count=ingested.column_count,
             columns=ingested.columns,
             description=f"Uploaded {ingested.filename}",
+            filename=ingested.filename,
         ),
         _head_to_upload(state, ingested),
     ]

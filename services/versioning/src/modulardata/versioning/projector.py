@@ -182,6 +182,8 @@ async def apply(conn: AsyncConnection, recorded: RecordedEvent) -> None:
                 profile_uri=event.profile_uri,
                 plan=event.plan.model_dump(mode="json") if event.plan else None,
                 task_id=event.task_id,
+                code=event.code,
+                filename=event.filename,
             )
             .on_conflict_do_nothing()
         )

@@ -361,6 +361,7 @@ def _commit(state: SessionState) -> list[Message]:
             plan=active.plan,
             profile_uri=profile.profile_uri,
             task_id=active.task_id,
+            code=executed.code,
             **ids,
         ),
     ]

@@ -71,10 +71,6 @@ async def replay_recipe(
     )
 
 
-UPLOAD_PREFIX = "Uploaded "
-"""How the versioning service describes an upload's node: `Uploaded <filename>`."""
-
-
 class RecipeError(ValueError):
     """The nodes given do not make a recipe (no upload at the root, a step without a plan)."""
 
@@ -88,6 +84,8 @@ class RecipeNode(Protocol):
     def parent_id(self) -> UUID | None: ...
     @property
     def description(self) -> str: ...
+    @property
+    def filename(self) -> str | None: ...
     @property
     def columns(self) -> list[dict[str, str]]: ...
     @property
@@ -112,10 +110,9 @@ def build_recipe(
             raise RecipeError(f"node {node.node_id} does not follow node {parent.node_id}")
         if node.plan is None:
             raise RecipeError(f"node {node.node_id} has no plan to replay")
-    filename = root.description.removeprefix(UPLOAD_PREFIX)
     source = RecipeSource(
         node_id=root.node_id,
-        filename=filename if root.description.startswith(UPLOAD_PREFIX) else None,
+        filename=root.filename,
         **report.model_dump(
             include={"format", "encoding", "delimiter", "header", "sheet", "quarantined_count"}
         ),

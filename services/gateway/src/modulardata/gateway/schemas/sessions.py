@@ -8,7 +8,6 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from modulardata.contracts.operations import Plan
 from modulardata.contracts.text import Name
 from modulardata.contracts.values import ColumnSchema
 from modulardata.gateway.adapters.readmodel_queries import History
@@ -162,7 +161,7 @@ class HistoryResponse(BaseModel):
                 is_head=node.node_id == view.head_node_id,
                 task_id=node.task_id,
                 plan=node.plan,
-                code=Plan.model_validate(node.plan).compile() if node.plan else None,
+                code=node.code,
             )
             for node in history.nodes
         ]
