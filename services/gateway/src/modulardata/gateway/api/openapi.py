@@ -34,9 +34,9 @@ ERRORS_OF_EVERY_OPERATION = {
     "it again); `unavailable`: a backend failed mid-request.",
 }
 RETRIED = frozenset({"429", "503"})
-MALFORMED_BODY = "The body could not be read (not UTF-8, not JSON, a broken multipart form)."
+MALFORMED_BODY = "The body could not be read (a broken multipart form, a body cut short)."
 UNKNOWN_ID = "An id in the path names nothing the caller owns (e.g. session_not_found)."
-INVALID_REQUEST = "A parameter or the body is invalid; the message names it."
+INVALID_REQUEST = "A parameter or the body is invalid (also a body not JSON); the message says so."
 
 UNKNOWN = "00000000-0000-0000-0000-000000000000"
 ERROR_EXAMPLES = {
