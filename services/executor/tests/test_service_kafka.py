@@ -1,5 +1,6 @@
-"""The executor as a process on the real broker: a transformation comes back as a version,
-and a poison message before it neither stops nor delays the consumer."""
+"""The executor as a process on the real broker: a transformation comes back as a version, a
+poison message before it neither stops nor delays the consumer, its readiness answer says what
+the sandbox enforces, and SIGTERM stops it at once."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -29,6 +32,7 @@ from modulardata.messaging.settings import KafkaSettings
 from modulardata.messaging.topics import ensure_topics
 from modulardata.storage import LocalStorage
 from modulardata.storage.layout import version_key
+from tests.support.stack import free_port
 
 KAFKA = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092")
 EXECUTOR = Path(sys.executable).parent / "modulardata-executor"
@@ -40,7 +44,14 @@ def prefix() -> str:
 
 
 @pytest.fixture
-def executor_process(prefix: str, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+def health_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def executor_process(
+    prefix: str, tmp_path: Path, health_port: int
+) -> Iterator[subprocess.Popen[bytes]]:
     asyncio.run(ensure_topics(KafkaSettings(kafka_bootstrap_servers=KAFKA, topic_prefix=prefix)))
     env = {
         **os.environ,
@@ -48,6 +59,7 @@ def executor_process(prefix: str, tmp_path: Path) -> Iterator[subprocess.Popen[b
         "MODULARDATA_TOPIC_PREFIX": prefix,
         "STORAGE_URL": (tmp_path / "storage").as_uri(),
         "MODULARDATA_EXECUTOR_WORKERS": "1",
+        "MODULARDATA_HEALTH_PORT": str(health_port),
     }
     log = (tmp_path / "executor.log").open("wb")
     process = subprocess.Popen([str(EXECUTOR)], env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -128,3 +140,35 @@ def test_a_transformation_survives_a_poison_message(
     )
     assert dead[-1]["payload"]["code"] == "undecodable"
     assert executor_process.poll() is None
+
+
+def _ready(port: int, timeout_s: float = 120) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            answer = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+            if answer.status_code == 200:
+                body: dict[str, Any] = answer.json()
+                return body
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "the executor never became ready"
+        time.sleep(0.3)
+
+
+def test_readiness_reports_the_sandbox_and_sigterm_stops_at_once(
+    executor_process: subprocess.Popen[bytes], health_port: int
+) -> None:
+    sandbox = _ready(health_port)["sandbox"]
+    layers = {
+        "network isolation": sandbox["network_isolated"],
+        "read-only filesystem": sandbox["filesystem_read_only"],
+        "unprivileged user": sandbox["unprivileged_user"],
+        "system call filter": sandbox["syscalls_filtered"],
+    }
+    assert sandbox["unenforced"] == [layer for layer, on in layers.items() if not on]
+    assert httpx.get(f"http://127.0.0.1:{health_port}/livez", timeout=5).status_code == 200
+    started = time.monotonic()
+    executor_process.send_signal(signal.SIGTERM)
+    assert executor_process.wait(timeout=30) == 0
+    assert time.monotonic() - started < 15

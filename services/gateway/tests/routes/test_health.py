@@ -1,4 +1,4 @@
-"""GET /healthz."""
+"""GET /livez and /healthz."""
 
 from __future__ import annotations
 
@@ -31,3 +31,16 @@ async def test_a_database_without_the_read_models_is_not_ready(
     error = response.json()["error"]
     assert error["code"] == "read_models_missing"
     assert "run modulardata-migrate" in error["message"]
+
+
+async def test_a_gateway_whose_database_is_gone_is_still_live(tmp_path: Path) -> None:
+    unreachable = "postgresql://postgres@127.0.0.1:1/nothing"
+    app = create_app(GatewaySettings(database_url=unreachable, storage_url=tmp_path.as_uri()))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+        live = await client.get("/livez")
+        ready = await client.get("/healthz")
+    await app.state.resources.engine.dispose()
+    assert (live.status_code, live.json()) == (200, {"status": "live"})
+    assert ready.status_code == 503
+    assert "/livez" not in app.openapi()["paths"]

@@ -27,7 +27,15 @@ class KafkaSettings(BaseSettings):
         default=3,
         ge=1,
         validation_alias=AliasChoices("MODULARDATA_TOPIC_PARTITIONS"),
-        description="Partitions for topics this deployment creates.",
+        description="Partitions for topics this deployment creates: at least the most replicas "
+        "any consumer service runs, or the replicas past it stay idle.",
+    )
+    topic_replication_factor: int = Field(
+        default=1,
+        ge=1,
+        validation_alias=AliasChoices("MODULARDATA_TOPIC_REPLICATION_FACTOR"),
+        description="Copies of each partition for topics this deployment creates: 1 for one "
+        "broker, 3 for a production cluster.",
     )
     publish_timeout_s: float | None = Field(
         default=None,
@@ -71,4 +79,28 @@ class KafkaSettings(BaseSettings):
         ge=0,
         validation_alias=AliasChoices("MODULARDATA_RETRY_BACKOFF_MAX_S"),
         description="Longest pause between two retries of a message.",
+    )
+
+
+class WorkerSettings(KafkaSettings):
+    """A Kafka worker service's settings: the broker's, and where its probes answer."""
+
+    health_host: str = Field(
+        default="127.0.0.1",
+        validation_alias=AliasChoices("MODULARDATA_HEALTH_HOST"),
+        description="Interface the probes (/livez, /readyz) listen on; 0.0.0.0 in a container.",
+    )
+    health_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        validation_alias=AliasChoices("MODULARDATA_HEALTH_PORT"),
+        description="Port of the probes; none: no probe endpoint (the images set 8081).",
+    )
+    health_stall_s: float = Field(
+        default=900.0,
+        gt=0,
+        validation_alias=AliasChoices("MODULARDATA_HEALTH_STALL_S"),
+        description="A message in its handler longer than this makes /livez fail, so the "
+        "orchestrator restarts the service and the message is delivered again.",
     )

@@ -13,6 +13,12 @@ from modulardata.messaging.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 
+_TOPIC_ALREADY_EXISTS = 36
+
+
+class TopicsNotCreated(Exception):
+    """The broker refused to create topics (e.g. more replicas than it has brokers)."""
+
 
 async def ensure_topics(settings: KafkaSettings, *, wait_s: float = 60.0) -> None:
     """Create every topic that is missing, waiting up to `wait_s` for the broker to answer."""
@@ -31,14 +37,25 @@ async def ensure_topics(settings: KafkaSettings, *, wait_s: float = 60.0) -> Non
         existing = set(await admin.list_topics())
         wanted = [topics.topic_name(base, settings.topic_prefix) for base in topics.ALL]
         missing = [
-            NewTopic(name, num_partitions=settings.topic_partitions, replication_factor=1)
+            NewTopic(
+                name,
+                num_partitions=settings.topic_partitions,
+                replication_factor=settings.topic_replication_factor,
+            )
             for name in wanted
             if name not in existing
         ]
         if missing:
             try:
-                await admin.create_topics(missing)
+                response = await admin.create_topics(missing)
             except TopicAlreadyExistsError:
-                pass  # another service created them at the same moment
+                return  # another service created them at the same moment
+            refused = [
+                f"{name}: {message}"
+                for name, code, message in response.topic_errors
+                if code not in (0, _TOPIC_ALREADY_EXISTS)
+            ]
+            if refused:
+                raise TopicsNotCreated("; ".join(refused))
     finally:
         await admin.close()

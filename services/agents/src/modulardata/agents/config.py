@@ -7,7 +7,7 @@ import os
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
-from modulardata.messaging.settings import KafkaSettings
+from modulardata.messaging.settings import WorkerSettings
 from modulardata.storage.settings import StorageSettings
 
 QUIET_CREWAI = {
@@ -41,7 +41,7 @@ PROVIDER_KEYS = {
 DEFAULT_OLLAMA_MODEL = "ollama/llama3.1"
 
 
-class AgentsSettings(KafkaSettings, StorageSettings):
+class AgentsSettings(WorkerSettings, StorageSettings):
     """Everything the agents need to run."""
 
     model_config = SettingsConfigDict(

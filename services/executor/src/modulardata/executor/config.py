@@ -7,13 +7,13 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from modulardata.contracts.limits import DatasetLimits
-from modulardata.messaging.settings import KafkaSettings
+from modulardata.messaging.settings import WorkerSettings
 from modulardata.sandbox.syscall_filter import SeccompMode
 from modulardata.sandbox.transfer import ResultLimits
 from modulardata.storage.settings import StorageSettings
 
 
-class ExecutorSettings(KafkaSettings, StorageSettings):
+class ExecutorSettings(WorkerSettings, StorageSettings):
     """Everything the executor needs to run."""
 
     model_config = SettingsConfigDict(

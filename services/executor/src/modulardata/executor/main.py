@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import logging
+from typing import Any
 
 from faststream import FastStream
 from faststream.kafka import KafkaBroker
@@ -18,12 +21,31 @@ from modulardata.sandbox.sandbox import Sandbox
 
 GROUP_ID = "modulardata-executor"
 
+log = logging.getLogger(__name__)
+
 
 def create_sandbox(settings: ExecutorSettings) -> Sandbox:
     """The sandbox the settings describe (its workers start on first use or `start()`)."""
     return Sandbox(
         pool_size=settings.workers, limits=settings.result_limits(), seccomp=settings.seccomp
     )
+
+
+def sandbox_report(sandbox: Sandbox) -> dict[str, Any]:
+    """What the sandbox's operating-system layer enforces here, and what it cannot."""
+    confinement = sandbox.pool.confinement
+    if confinement is None:
+        return {"sandbox": {"started": False, "unenforced": []}}
+    layers = {
+        "network isolation": confinement.network_isolated,
+        "read-only filesystem": confinement.filesystem_read_only,
+        "unprivileged user": confinement.unprivileged_user,
+        "system call filter": confinement.syscalls_filtered,
+    }
+    unenforced = [layer for layer, enforced in layers.items() if not enforced]
+    return {
+        "sandbox": {"started": True, **dataclasses.asdict(confinement), "unenforced": unenforced}
+    }
 
 
 def create_broker(settings: ExecutorSettings, sandbox: Sandbox) -> KafkaBroker:
@@ -40,11 +62,15 @@ def create_app(settings: ExecutorSettings | None = None) -> FastStream:
     """The executor service; its topics are created and its sandbox warmed on startup."""
     resolved = settings or ExecutorSettings()
     sandbox = create_sandbox(resolved)
-    app = service_app(create_broker(resolved, sandbox), resolved)
+    app = service_app(
+        create_broker(resolved, sandbox), resolved, details=lambda: sandbox_report(sandbox)
+    )
 
     @app.on_startup
     async def start_sandbox() -> None:
         await asyncio.to_thread(sandbox.start)
+        if unenforced := sandbox_report(sandbox)["sandbox"]["unenforced"]:
+            log.warning("the sandbox cannot enforce here: %s", ", ".join(unenforced))
 
     @app.after_shutdown
     async def stop_sandbox() -> None:

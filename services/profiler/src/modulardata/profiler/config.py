@@ -7,11 +7,11 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from modulardata.contracts.limits import DatasetLimits
-from modulardata.messaging.settings import KafkaSettings
+from modulardata.messaging.settings import WorkerSettings
 from modulardata.storage.settings import StorageSettings
 
 
-class ProfilerSettings(KafkaSettings, StorageSettings):
+class ProfilerSettings(WorkerSettings, StorageSettings):
     """Everything the profiler needs to run."""
 
     model_config = SettingsConfigDict(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
-from modulardata.messaging.settings import KafkaSettings
+from modulardata.messaging.settings import WorkerSettings
 from modulardata.storage.settings import StorageSettings
 
 
-class VersioningSettings(KafkaSettings, StorageSettings):
+class VersioningSettings(WorkerSettings, StorageSettings):
     """Where the event log and the sessions' data live, how eagerly the relay and projector poll
     the log, and how long tasks and idle sessions are kept."""
 

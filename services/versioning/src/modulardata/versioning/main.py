@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from faststream import FastStream
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from modulardata.contracts import topics
 from modulardata.messaging.bus import Bus, make_broker
@@ -17,6 +19,11 @@ from modulardata.versioning.exceptions import FAILURES
 from modulardata.versioning.handlers import VersioningHandlers
 
 GROUP = "modulardata-versioning"
+
+
+async def _answers(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
 
 
 def create_app(settings: VersioningSettings | None = None) -> FastStream:
@@ -37,7 +44,7 @@ def create_app(settings: VersioningSettings | None = None) -> FastStream:
     bus.subscribe(
         topics.DEAD_LETTERS, f"{GROUP}.dead-letters", handlers.handle, classifier=FAILURES
     )
-    app = service_app(broker, settings)
+    app = service_app(broker, settings, checks={"postgresql": lambda: _answers(engine)})
     background: list[asyncio.Task[None]] = []
 
     @app.on_startup

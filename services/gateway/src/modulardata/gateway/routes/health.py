@@ -1,4 +1,5 @@
-"""Readiness: the gateway is up, its database answers and holds the read models it serves."""
+"""Liveness (the process answers HTTP) and readiness (its database answers and holds the read
+models it serves)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,13 @@ from modulardata.gateway.schemas.errors import ErrorBody
 from modulardata.gateway.schemas.health import Health
 
 router = APIRouter(tags=["health"])
+
+
+@router.get("/livez", include_in_schema=False)
+async def livez() -> dict[str, str]:
+    """200 while the process serves HTTP: nothing it depends on is asked, so an outage of the
+    database or the broker makes it unready (`/healthz`), never restarted."""
+    return {"status": "live"}
 
 
 @router.get("/healthz", responses={503: {"model": ErrorBody}})
