@@ -36,20 +36,34 @@ class Envelope(BaseModel):
         default_factory=lambda: datetime.now(UTC), description="When it happened (UTC)."
     )
     payload: dict[str, Any] = Field(description="The message body, as JSON.")
+    trace: dict[str, str] = Field(
+        default_factory=dict,
+        description="W3C trace context (`traceparent`, `tracestate`) of the flow, so one task is"
+        " one trace across the services; empty when tracing is off.",
+    )
 
     @classmethod
-    def wrap(cls, message: Message, *, session_id: UUID, correlation_id: UUID) -> Self:
-        """Start a flow: wrap a message that nothing else caused."""
+    def wrap(
+        cls,
+        message: Message,
+        *,
+        session_id: UUID,
+        correlation_id: UUID,
+        trace: dict[str, str] | None = None,
+    ) -> Self:
+        """Start a flow: wrap a message that nothing else caused (in the trace `trace`, if
+        given)."""
         return cls(
             type=message.TYPE,
             schema_version=message.SCHEMA_VERSION,
             correlation_id=correlation_id,
             session_id=session_id,
             payload=message.model_dump(mode="json"),
+            trace=trace or {},
         )
 
     def follow(self, message: Message, *, message_id: UUID | None = None) -> Envelope:
-        """Wrap a message caused by this one: same session and task, causation set.
+        """Wrap a message caused by this one: same session, task and trace, causation set.
 
         A fixed `message_id` makes a repeated reaction to a redelivered message recognisable.
         """
@@ -61,6 +75,7 @@ class Envelope(BaseModel):
             causation_id=self.message_id,
             session_id=self.session_id,
             payload=message.model_dump(mode="json"),
+            trace=self.trace,
         )
 
     def reply(self, message: Message) -> Envelope:

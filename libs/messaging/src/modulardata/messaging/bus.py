@@ -41,6 +41,7 @@ from modulardata.contracts.deadletters import (
 from modulardata.contracts.envelope import Envelope
 from modulardata.messaging.failures import FailureClassifier
 from modulardata.messaging.settings import KafkaSettings
+from modulardata.messaging.tracing import handling, stamped
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,7 @@ class Bus:
         never took the message in time, `PublishUnconfirmed` if it holds the message unconfirmed
         (then `if_lost` runs later, should it fail)."""
         timeout_s = self._settings.publish_timeout_s
+        envelope = stamped(envelope)
         delivery: object = None
         try:
             async with asyncio.timeout(timeout_s):
@@ -183,7 +185,8 @@ class Bus:
                 failure = _Failure("undecodable", f"undecodable: {exc}", 0)
                 await self._dead_letter(message, group_id, envelope, failure)
                 return
-            given_up = await self._handle(envelope, handle, classify)
+            with handling(envelope, base_topic):
+                given_up = await self._handle(envelope, handle, classify)
             if given_up is not None:
                 await self._dead_letter(message, group_id, envelope, given_up)
 

@@ -14,6 +14,7 @@ from faststream.kafka import KafkaBroker
 from modulardata.messaging.health import Check, ConsumerProgress, Details, Probes, serve_probes
 from modulardata.messaging.settings import WorkerSettings
 from modulardata.messaging.topics import ensure_topics
+from modulardata.messaging.tracing import configure_tracing
 
 
 def service_app(
@@ -66,7 +67,8 @@ def configure_logging() -> None:
     )
 
 
-def run_service(create_app: Callable[[], FastStream]) -> None:
+def run_service(name: str, create_app: Callable[[], FastStream]) -> None:
     """Configure logging, build the app and run it until it is stopped."""
     configure_logging()
+    configure_tracing(name)
     asyncio.run(create_app().run())

@@ -76,4 +76,4 @@ def create_app(settings: AgentsSettings | None = None) -> FastStream:
 
 def main() -> None:
     """Run the agents until they are stopped."""
-    run_service(create_app)
+    run_service("agents", create_app)

@@ -81,4 +81,4 @@ def create_app(settings: ExecutorSettings | None = None) -> FastStream:
 
 def main() -> None:
     """Run the executor until it is stopped."""
-    run_service(create_app)
+    run_service("executor", create_app)

@@ -23,6 +23,7 @@ from modulardata.gateway.adapters.api_keys import (
 )
 from modulardata.gateway.config import GatewaySettings
 from modulardata.gateway.main import create_app
+from modulardata.messaging.tracing import configure_tracing
 from modulardata.readmodels.engine import make_engine
 from modulardata.schema.upgrade import upgrade_to_head
 
@@ -95,6 +96,7 @@ def main(argv: list[str] | None = None) -> None:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+        configure_tracing("gateway")
         uvicorn.run(
             create_app(settings),
             host=settings.host,

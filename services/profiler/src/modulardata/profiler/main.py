@@ -52,4 +52,4 @@ def create_app(settings: ProfilerSettings | None = None) -> FastStream:
 
 def main() -> None:
     """Run the profiler until it is stopped."""
-    run_service(create_app)
+    run_service("profiler", create_app)

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 
 from modulardata.messaging.service import configure_logging
+from modulardata.messaging.tracing import configure_tracing
 from modulardata.readmodels.engine import make_engine
 from modulardata.schema.upgrade import upgrade_to_head
 from modulardata.versioning import projector
@@ -38,6 +39,7 @@ def main() -> None:
     configure_logging()
     settings = VersioningSettings()
     if command == "run":
+        configure_tracing("versioning")
         asyncio.run(create_app(settings).run())
     elif command == "migrate":
         asyncio.run(upgrade_to_head(settings.database_url))

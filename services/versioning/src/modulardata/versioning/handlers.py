@@ -40,6 +40,7 @@ from modulardata.contracts.events import (
     TransformationFailed,
     TransformationPlanned,
 )
+from modulardata.messaging.tracing import stamped
 from modulardata.storage import ObjectStorage
 from modulardata.versioning import (
     deadletters,
@@ -229,7 +230,7 @@ class _Work:
 
     async def append(self, stream: str, version: int, new: list[Message]) -> None:
         if new:
-            envelopes = [self.cause.follow(m) for m in new]
+            envelopes = [stamped(self.cause.follow(m)) for m in new]
             await eventstore.append(self.conn, stream, version, envelopes)
 
 

@@ -412,7 +412,9 @@ def commands_for(envelope: Envelope) -> list[tuple[Envelope, str]]:
     command, topic = sent
     # The step's task, not the envelope's: a task started when the one before it ended was
     # caused by that one's message.
-    wrapped = Envelope.wrap(command, session_id=step.session_id, correlation_id=step.task_id)
+    wrapped = Envelope.wrap(
+        command, session_id=step.session_id, correlation_id=step.task_id, trace=envelope.trace
+    )
     return [
         (
             wrapped.model_copy(
