@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what a fresh machine lacks for `make`: uv (from PyPI), Java 17 and Maven (for the
-# Kafka broker's jars), libseccomp (the executor's sandbox), Node.js with npm and newman (postman/, run by the integration tests). PostgreSQL is installed by postgres.sh when it first starts.
+# Kafka broker's jars), libseccomp (the executor's sandbox), Node.js with npm and newman (postman/, run by the integration tests), and where kubectl is missing, kustomize (built from
+# its Go module, for the deploy/k8s tests). PostgreSQL is installed by postgres.sh when it first starts.
 set -euo pipefail
 
 apt_install() {
@@ -31,4 +32,16 @@ if [[ ! -x "$postman/node_modules/.bin/newman" || "$postman/package-lock.json" -
   echo "deps: installing newman (npm ci in postman/)"
   npm ci --prefix "$postman" --no-audit --no-fund --silent
   touch "$postman/node_modules"
+fi
+
+# deploy/k8s is rendered by kubectl's built-in kustomize; without kubectl, by kustomize itself.
+run="${MODULARDATA_RUN_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.run}"
+if ! command -v kubectl >/dev/null 2>&1 && ! command -v kustomize >/dev/null 2>&1 \
+    && [[ ! -x "$run/bin/kustomize" ]]; then
+  command -v go >/dev/null 2>&1 || {
+    echo "deps: neither kubectl nor kustomize nor Go to build kustomize: install kubectl" >&2
+    exit 1
+  }
+  echo "deps: building kustomize into $run/bin"
+  GOBIN="$run/bin" go install sigs.k8s.io/kustomize/kustomize/v5@v5.5.0
 fi

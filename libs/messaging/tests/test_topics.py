@@ -1,10 +1,14 @@
 """Topics are created with the partitions and replicas the settings give, on the real broker,
-and a broker's refusal is an error naming why, not topics silently missing."""
+and a broker's refusal is an error naming why, not topics silently missing; the same through
+`modulardata-topics`."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
@@ -43,3 +47,30 @@ async def test_more_replicas_than_brokers_is_refused_by_name(infrastructure: Sou
     settings = _settings(replicas=3)
     with pytest.raises(TopicsNotCreated, match="replication factor of 3"):
         await ensure_topics(settings)
+
+
+def test_the_topics_command_creates_them_or_says_why_not(infrastructure: Source) -> None:
+    settings = _settings()
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "MODULARDATA_TOPIC_PREFIX": settings.topic_prefix,
+    }
+    command = [str(Path(sys.executable).parent / "modulardata-topics")]
+    created = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert created.returncode == 0, created.stderr
+    assert f"{settings.topic_prefix}{topics.EVENTS}" in created.stdout
+    refused = subprocess.run(
+        command,
+        env={
+            **env,
+            "MODULARDATA_TOPIC_PREFIX": f"refused-{settings.topic_prefix}",
+            "MODULARDATA_TOPIC_REPLICATION_FACTOR": "3",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode == 1
+    assert "topics not created" in refused.stderr
+    assert "replication factor of 3" in refused.stderr
