@@ -66,6 +66,43 @@ def test_a_quoted_column_the_table_lacks_is_named_as_typed(quote: str) -> None:
     assert outcome.question.startswith("I couldn't find a column called 'email'.")
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        'rename "email" to "mail"',
+        "rename email to mail",
+        'convert "email" to dates',
+        "convert email to numbers",
+        'keep rows where "city" is Oslo and "email" is x',
+        "keep rows where city is Oslo and email is x",
+    ],
+)
+def test_a_column_the_table_lacks_is_asked_about_never_read_as_a_value(message: str) -> None:
+    outcome = RulePlanner().plan(message, COLUMNS)
+    assert isinstance(outcome, Clarification), outcome
+    assert outcome.question.startswith("I couldn't find a column called 'email'.")
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ('rename "city" to "town"', "Rename 'city' to 'town'."),
+        ('convert "age" to text', "Change 'age' to type string."),
+        ('rename "Oslo" to "Bergen"', 'Replace "Oslo" with "Bergen" in \'city\'.'),
+        (
+            "keep rows where city is Tom and Jerry",
+            "Keep only rows where 'city' is \"Tom and Jerry\".",
+        ),
+    ],
+)
+def test_a_quoted_column_is_renamed_or_converted_and_a_quoted_value_replaced(
+    message: str, expected: str
+) -> None:
+    outcome = RulePlanner().plan(message, COLUMNS)
+    assert isinstance(outcome, Planned), outcome
+    assert outcome.explanation == expected
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     template=st.sampled_from(TEMPLATES),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from modulardata.agents.exceptions import NoMatch, UnknownColumn
+from modulardata.agents.exceptions import AmbiguousColumn, NoMatch, UnknownColumn
 from modulardata.agents.rules.base import MISSING, Scope
 from modulardata.contracts.operations import Condition, ConditionOp, Operation, Scalar
 
@@ -65,7 +65,9 @@ def parse_conditions(text: str, scope: Scope) -> tuple[list[Condition], str, lis
         try:
             return _several(parts, text, scope)
         except (NoMatch, UnknownColumn):
-            pass
+            unknown = _unknown_column_of_a_condition(parts[1:], scope)
+            if unknown is not None:
+                raise UnknownColumn(unknown) from None
     condition, prep = _one(text, scope)
     return [condition], "all", prep
 
@@ -83,6 +85,26 @@ def _several(
         conditions.append(condition)
         prep.extend(op for op in needed if op not in prep)
     return conditions, combine, prep
+
+
+def _unknown_column_of_a_condition(parts: list[str], scope: Scope) -> str | None:
+    """The column phrase of a part that reads as a condition of its own ('zone is 3') on a
+    column the table lacks: then 'city is Paris and zone is 3' asks, rather than looking for
+    the value 'Paris and zone is 3'."""
+    for part in parts:
+        if _bare_op(part):
+            continue
+        for phrase, _, value in _candidates(part.strip()):
+            if not value.strip() or len(phrase.split()) > 3:
+                continue
+            try:
+                scope.column(phrase)
+            except UnknownColumn:
+                return phrase
+            except AmbiguousColumn:
+                continue
+            break
+    return None
 
 
 def _bare_op(part: str) -> bool:

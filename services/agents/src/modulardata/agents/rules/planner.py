@@ -133,7 +133,12 @@ def _plan_clause(scope: Scope) -> list[Operation]:
         try:
             return candidate.build(match, scope)
         except (NoMatch, UnknownColumn) as exc:
-            first_problem = first_problem or exc
+            # A quoted name the table lacks says more than a phrasing a rule did not take.
+            quoted_unknown = isinstance(exc, UnknownColumn) and scope.request.is_quoted(exc.phrase)
+            if first_problem is None or (
+                quoted_unknown and not isinstance(first_problem, UnknownColumn)
+            ):
+                first_problem = exc
         except (AmbiguousColumn, Unclear):
             raise
         except ValueError as exc:  # an operation refused its arguments (pydantic validation)

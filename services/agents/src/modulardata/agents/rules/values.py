@@ -156,15 +156,24 @@ def remove_symbols(match: re.Match[str], scope: Scope) -> list[Operation]:
 def replace(match: re.Match[str], scope: Scope) -> list[Operation]:
     raw_old, raw_new = match.group("old"), match.group("new")
     cols_phrase = match.groupdict().get("cols")
-    if _names_a_column(raw_old, scope) and not scope.request.is_quoted(raw_old):
+    renaming = match.group(0).split(maxsplit=1)[0].lower() == "rename"
+    # A column named, even quoted, is what "rename" renames; unquoted, what any verb means.
+    names_column = _names_a_column(raw_old, scope)
+    if names_column and (renaming or not scope.request.is_quoted(raw_old)):
         raise NoMatch(raw_old)
+    if not scope.request.is_quoted(raw_new) and re.fullmatch(_TYPE_TARGETS, raw_new, re.I):
+        # "convert X to date" converts a column: X names no value, and no column if not this.
+        raise NoMatch(raw_new) if names_column else UnknownColumn(raw_old)
     replacement: Scalar | None = scope.value(raw_new)
     if not scope.request.is_quoted(raw_new) and re.fullmatch(_NOTHING, str(replacement), re.I):
         replacement = None
     olds = [scope.value(o) for o in re.split(r"\s*,\s*(?:and\s+|or\s+)?|\s+or\s+", raw_old) if o]
     if any(isinstance(o, str) and len(o.split()) > 4 for o in olds):
         raise NoMatch(raw_old)
-    columns = scope.columns(cols_phrase) if cols_phrase else _holders(olds, scope)
+    holders = _holders(olds, scope)
+    if renaming and not cols_phrase and not holders:
+        raise UnknownColumn(raw_old)  # "rename foo to bar": no column foo, nor a value foo
+    columns = scope.columns(cols_phrase) if cols_phrase else holders or _text_columns(scope)
     symbolic = all(isinstance(o, str) and o and not any(c.isalnum() for c in o) for o in olds)
     if symbolic and isinstance(replacement, str):
         return [ReplaceText(columns=columns, old=str(o), new=replacement) for o in olds]
@@ -183,9 +192,13 @@ def _names_a_column(phrase: str, scope: Scope) -> bool:
 
 
 def _holders(values: list[str | int | float | bool], scope: Scope) -> tuple[str, ...]:
-    """The text columns whose samples hold one of the values (all text columns if none do)."""
+    """The text columns whose samples hold one of the values."""
     wanted = {str(v) for v in values}
     return tuple(c.name for c in scope.matcher.columns if c.is_text and wanted & set(c.samples))
+
+
+def _text_columns(scope: Scope) -> tuple[str, ...]:
+    return tuple(c.name for c in scope.matcher.columns if c.is_text)
 
 
 _NUMBER_WORDS = (
@@ -200,13 +213,19 @@ _DATE_WORDS = (
 )
 _BOOL_WORDS = r"(?:a |an )?(?:booleans?|bools?|true ?/ ?false|yes ?/ ?no|true or false|flags?)"
 _CONVERT = r"(?:convert|change|cast|turn|make|parse|transform|treat|read|set|coerce|format|store)"
+_TYPE_WORDS = (
+    rf"{_NUMBER_WORDS}|{_INTEGER_WORDS}|{_TEXT_WORDS}|{_DATE_WORDS}|{_BOOL_WORDS}"
+    r"|categor(?:y|ies|ical)"
+)
+_TYPE_SUFFIX = r"(?: type| values?| columns?| format)?"
+_TYPE_TARGETS = rf"(?:{_TYPE_WORDS}){_TYPE_SUFFIX}"
+"""What a column is converted to (a type), as opposed to a value it is replaced with."""
 
 
 @rule(
     RULES,
     rf"^{_CONVERT}\s+(?:the\s+)?(?:values in\s+|type of\s+)?(?P<cols>.+?)\s+(?:to|into|as|a|an|be"
-    rf"|type)?\s*(?P<target>{_NUMBER_WORDS}|{_INTEGER_WORDS}|{_TEXT_WORDS}|{_DATE_WORDS}"
-    rf"|{_BOOL_WORDS}|categor(?:y|ies|ical))(?: type| values?| columns?| format)?$",
+    rf"|type)?\s*(?P<target>{_TYPE_WORDS}){_TYPE_SUFFIX}$",
     r"^(?:make|set)\s+(?:the\s+)?(?P<cols>.+?)\s+(?P<target>numeric|numerical)$",
     r"^(?:parse|convert|read|fix|standardi[sz]e|clean(?: up)?)\s+(?:the\s+)?(?P<target>dates?"
     r"|numbers?)"
