@@ -1,7 +1,8 @@
 """Which Kafka and PostgreSQL the tests use.
 
 In order: the ones named by KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL; the ones `make infra-up`
-started on their local ports; containers from testcontainers when a Docker engine answers.
+started on their local ports (MODULARDATA_KAFKA_PORT / MODULARDATA_PG_PORT, as the Makefile's
+scripts read them); containers from testcontainers when a Docker engine answers.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from collections.abc import Iterator, MutableMapping
 from contextlib import ExitStack, contextmanager
 from typing import Literal
 
-LOCAL_KAFKA = ("127.0.0.1", 19092)
-LOCAL_POSTGRES = ("127.0.0.1", 15432)
+LOCAL_KAFKA = ("127.0.0.1", int(os.environ.get("MODULARDATA_KAFKA_PORT", "19092")))
+LOCAL_POSTGRES = ("127.0.0.1", int(os.environ.get("MODULARDATA_PG_PORT", "15432")))
 
 Source = Literal["environment", "local", "containers", "none"]
 
@@ -57,6 +58,11 @@ def infrastructure_for_tests() -> Iterator[Source]:
         raise RuntimeError(
             "no Kafka/PostgreSQL for the tests: run `make test` (it starts them), or "
             "`make infra-up`, or set KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL"
+        )
+    if source == "local":
+        os.environ.setdefault("KAFKA_BOOTSTRAP_SERVERS", "{}:{}".format(*LOCAL_KAFKA))
+        os.environ.setdefault(
+            "DATABASE_URL", "postgresql://postgres@{}:{}/modulardata".format(*LOCAL_POSTGRES)
         )
     if source != "containers":
         yield source
