@@ -1,4 +1,5 @@
-"""A migrated event-log database and an engine on it."""
+"""The event log in memory, or a migrated database and an engine on it, and the handlers on
+either."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from modulardata.readmodels.engine import make_engine
 from modulardata.schema.upgrade import upgrade_to_head
 from modulardata.storage import LocalStorage
 from modulardata.versioning.handlers import VersioningHandlers
+from modulardata.versioning.memory_log import MemoryLog
+from modulardata.versioning.postgres_log import PostgresLog
 
 
 @pytest.fixture
@@ -41,4 +44,16 @@ def storage(tmp_path: Path) -> LocalStorage:
 @pytest.fixture
 def handlers(engine: AsyncEngine, storage: LocalStorage) -> VersioningHandlers:
     """The service's message handlers on the test database and storage."""
-    return VersioningHandlers(engine, storage)
+    return VersioningHandlers(PostgresLog(engine), storage)
+
+
+@pytest.fixture
+def memory_log() -> MemoryLog:
+    """An empty event log in memory."""
+    return MemoryLog()
+
+
+@pytest.fixture
+def memory_handlers(memory_log: MemoryLog, storage: LocalStorage) -> VersioningHandlers:
+    """The service's message handlers on the log in memory and the test storage."""
+    return VersioningHandlers(memory_log, storage)

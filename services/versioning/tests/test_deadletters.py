@@ -1,5 +1,5 @@
-"""Dead letters: kept once in `dead_letters`, their unfinished task failed at once (never left
-to time out), and gone with their session."""
+"""Dead letters: kept once, their unfinished task failed at once (never left to time out), and
+gone with their session; on the log in memory, and on PostgreSQL for the row and the view."""
 
 from __future__ import annotations
 
@@ -28,9 +28,11 @@ from modulardata.contracts.events import (
     TransformationFailed,
 )
 from modulardata.readmodels.views import TaskView
-from modulardata.versioning import deadletters, domain, eventstore, projector
-from modulardata.versioning.deadletters import DeadLetter
+from modulardata.versioning import deadletters, domain, projector
+from modulardata.versioning.eventlog import EventLog
 from modulardata.versioning.handlers import VersioningHandlers
+from modulardata.versioning.memory_log import MemoryLog
+from modulardata.versioning.postgres_log import PostgresLog
 from services.versioning.tests.uploads import ingested
 
 NUL_BODY = b'{"type": "SendChatMessage", "payload": {"text": "a\x00b"}}'
@@ -39,8 +41,8 @@ NUL_BODY = b'{"type": "SendChatMessage", "payload": {"text": "a\x00b"}}'
 class Session:
     """A session with a dataset, driven through the handlers."""
 
-    def __init__(self, engine: AsyncEngine, handlers: VersioningHandlers) -> None:
-        self.id, self.engine, self.handlers = uuid4(), engine, handlers
+    def __init__(self, handlers: VersioningHandlers, log: EventLog) -> None:
+        self.id, self.handlers, self.log = uuid4(), handlers, log
 
     async def send(self, message: Message, task: UUID | None = None) -> Envelope:
         envelope = Envelope.wrap(message, session_id=self.id, correlation_id=task or uuid4())
@@ -58,15 +60,9 @@ class Session:
         )
         return task
 
-    async def task_view(self, task: UUID) -> TaskView | None:
-        while await projector.project_batch(self.engine, 100):
-            pass
-        async with AsyncSession(self.engine) as db:
-            return await db.get(TaskView, task)
-
     async def events(self, stream: str) -> list[Message]:
-        async with self.engine.connect() as conn:
-            return [r.envelope.open() for r in await eventstore.read_stream(conn, stream)]
+        async with self.log.transaction() as store:
+            return [r.envelope.open() for r in await store.read_stream(stream)]
 
 
 def dead_letter(
@@ -119,50 +115,46 @@ def upload_command(session_id: UUID, task: UUID) -> Envelope:
     return Envelope.wrap(command, session_id=session_id, correlation_id=task)
 
 
-async def _stored(engine: AsyncEngine) -> list[DeadLetter]:
-    async with engine.connect() as conn:
-        return await deadletters.latest(conn, 100)
+async def _task_view(engine: AsyncEngine, task: UUID) -> TaskView | None:
+    while await projector.project_batch(engine, 100):
+        pass
+    async with AsyncSession(engine) as db:
+        return await db.get(TaskView, task)
+
+
+def _failure(events: list[Message]) -> TaskFailed:
+    [failed] = [event for event in events if isinstance(event, TaskFailed)]
+    return failed
 
 
 async def test_a_running_task_fails_at_once_and_the_next_one_starts(
-    engine: AsyncEngine, handlers: VersioningHandlers
+    memory_log: MemoryLog, memory_handlers: VersioningHandlers
 ) -> None:
-    session = Session(engine, handlers)
+    session = Session(memory_handlers, memory_log)
     await session.start()
     running, queued = await session.chat(), await session.chat("and trim the names")
-    request = chat_request(session.id, running)
-    letter = dead_letter(request, "modulardata-agents")
+    letter = dead_letter(chat_request(session.id, running), "modulardata-agents")
 
-    await handlers.handle(letter)
-    await handlers.handle(letter)  # delivered twice: one row, one failure
+    await memory_handlers.handle(letter)
+    await memory_handlers.handle(letter)  # delivered twice: one kept, one failure
 
-    view = await session.task_view(running)
-    assert view is not None and (view.status, view.error_code) == ("failed", "dead_lettered")
-    assert view.error is not None and view.reply == view.error
-    assert "the agents service failed on it 3 times" in view.error
-    assert str(letter.message_id) in view.error
-    assert "DataError" not in view.error and "NUL" not in view.error, "no internals for users"
     log = await session.events(domain.session_stream(session.id))
-    assert sum(isinstance(event, TaskFailed) for event in log) == 1
-    *_, replied, failed, started = log
+    failed = _failure(log)
+    assert (failed.task_id, failed.code) == (running, "dead_lettered")
+    assert "the agents service failed on it 3 times" in failed.error
+    assert str(letter.message_id) in failed.error
+    assert "DataError" not in failed.error and "NUL" not in failed.error, "no internals for users"
+    *_, replied, last_failed, started = log
     assert isinstance(replied, ChatMessageRecorded) and replied.role == "assistant"
-    assert isinstance(failed, TaskFailed) and failed.task_id == running
+    assert replied.text == failed.error and last_failed == failed
     assert isinstance(started, TaskStarted) and started.task_id == queued
-    [stored] = await _stored(engine)
-    assert (stored.dead_letter_id, stored.task_id, stored.session_id) == (
-        letter.message_id,
-        running,
-        session.id,
-    )
-    assert (stored.kafka_partition, stored.kafka_offset, stored.attempts) == (1, 42, 3)
-    assert stored.body == request.model_dump_json().encode()
-    assert stored.replayed_at is None
+    assert dict(memory_log.dead_letters) == {letter.message_id: letter.open()}
 
 
 async def test_a_request_versioning_gave_up_on_fails_its_task_and_keeps_its_body(
-    engine: AsyncEngine, handlers: VersioningHandlers
+    memory_log: MemoryLog, memory_handlers: VersioningHandlers
 ) -> None:
-    session = Session(engine, handlers)
+    session = Session(memory_handlers, memory_log)
     await session.start()
     request = Envelope.wrap(
         SendChatMessage(session_id=session.id, chat_message_id=uuid4(), text="hi"),
@@ -170,18 +162,47 @@ async def test_a_request_versioning_gave_up_on_fails_its_task_and_keeps_its_body
         correlation_id=uuid4(),
     )
 
-    await handlers.handle(dead_letter(request, "modulardata-versioning.commands", body=NUL_BODY))
+    await memory_handlers.handle(
+        dead_letter(request, "modulardata-versioning.commands", body=NUL_BODY)
+    )
 
-    view = await session.task_view(request.correlation_id)
+    failed = _failure(await session.events(domain.task_stream(request.correlation_id)))
+    assert failed.code == "dead_lettered"
+    assert "the versioning service failed on it" in failed.error
+    bodies = [letter.body_base64 for letter in memory_log.dead_letters.values()]
+    assert [base64.b64decode(body) for body in bodies] == [NUL_BODY]
+
+
+async def test_in_postgres_the_task_view_shows_the_failure_and_the_letter_is_kept_whole(
+    engine: AsyncEngine, handlers: VersioningHandlers
+) -> None:
+    session = Session(handlers, PostgresLog(engine))
+    await session.start()
+    running = await session.chat()
+    letter = dead_letter(chat_request(session.id, running), "modulardata-agents", body=NUL_BODY)
+
+    await handlers.handle(letter)
+
+    view = await _task_view(engine, running)
     assert view is not None and (view.status, view.error_code) == ("failed", "dead_lettered")
-    assert "the versioning service failed on it" in (view.error or "")
-    assert [letter.body for letter in await _stored(engine)] == [NUL_BODY]
+    assert view.error is not None and view.reply == view.error
+    assert "the agents service failed on it 3 times" in view.error
+    async with engine.connect() as conn:
+        [stored] = await deadletters.latest(conn, 100)
+    assert (stored.dead_letter_id, stored.task_id, stored.session_id) == (
+        letter.message_id,
+        running,
+        session.id,
+    )
+    assert (stored.kafka_partition, stored.kafka_offset, stored.attempts) == (1, 42, 3)
+    assert stored.body == NUL_BODY
+    assert stored.replayed_at is None
 
 
 async def test_an_upload_the_profiler_gave_up_on_fails_but_a_finished_one_stays(
-    engine: AsyncEngine, handlers: VersioningHandlers
+    memory_log: MemoryLog, memory_handlers: VersioningHandlers
 ) -> None:
-    session = Session(engine, handlers)
+    session = Session(memory_handlers, memory_log)
     await session.start()
     reading, done = uuid4(), uuid4()
     for task in (reading, done):
@@ -189,20 +210,22 @@ async def test_an_upload_the_profiler_gave_up_on_fails_but_a_finished_one_stays(
     await session.send(ingested(session.id), done)
 
     for task in (reading, done):
-        await handlers.handle(dead_letter(upload_command(session.id, task), "modulardata-profiler"))
+        await memory_handlers.handle(
+            dead_letter(upload_command(session.id, task), "modulardata-profiler")
+        )
 
-    failed, succeeded = await session.task_view(reading), await session.task_view(done)
-    assert failed is not None and (failed.status, failed.error_code) == ("failed", "dead_lettered")
-    assert "the profiler service failed on it 3 times" in (failed.error or "")
-    assert succeeded is not None and succeeded.status == "succeeded"
+    failed = _failure(await session.events(domain.task_stream(reading)))
+    assert failed.code == "dead_lettered"
+    assert "the profiler service failed on it 3 times" in failed.error
     ended = await session.events(domain.task_stream(done))
     assert [type(event) for event in ended] == [TaskProgressed, TaskSucceeded]
+    assert len(memory_log.dead_letters) == 2
 
 
 async def test_a_dead_letter_of_a_finished_task_or_of_no_task_is_only_kept(
-    engine: AsyncEngine, handlers: VersioningHandlers
+    memory_log: MemoryLog, memory_handlers: VersioningHandlers
 ) -> None:
-    session = Session(engine, handlers)
+    session = Session(memory_handlers, memory_log)
     await session.start()
     task = await session.chat()
     failed = TransformationFailed(
@@ -210,29 +233,30 @@ async def test_a_dead_letter_of_a_finished_task_or_of_no_task_is_only_kept(
     )
     await session.send(failed, task)
     before = await session.events(domain.session_stream(session.id))
+    assert _failure(before).code == "transformation_failed"
 
-    await handlers.handle(dead_letter(chat_request(session.id, task), "modulardata-agents"))
+    await memory_handlers.handle(dead_letter(chat_request(session.id, task), "modulardata-agents"))
     unreadable = MessageDeadLettered.model_validate(
         {**dead_letter(chat_request(session.id, task), "g").payload, "task_id": None}
     )
     await session.send(unreadable)
 
     assert await session.events(domain.session_stream(session.id)) == before
-    view = await session.task_view(task)
-    assert view is not None and view.error_code == "transformation_failed"
-    assert [letter.task_id for letter in await _stored(engine)] == [None, task]
+    assert [letter.task_id for letter in memory_log.dead_letters.values()] == [task, None]
 
 
 async def test_deleting_a_session_removes_its_dead_letters_and_later_ones_are_not_kept(
-    engine: AsyncEngine, handlers: VersioningHandlers
+    memory_log: MemoryLog, memory_handlers: VersioningHandlers
 ) -> None:
-    doomed, kept = Session(engine, handlers), Session(engine, handlers)
+    doomed, kept = Session(memory_handlers, memory_log), Session(memory_handlers, memory_log)
     for session in (doomed, kept):
         await session.start()
         request = chat_request(session.id, await session.chat())
-        await handlers.handle(dead_letter(request, "modulardata-agents"))
+        await memory_handlers.handle(dead_letter(request, "modulardata-agents"))
 
     await doomed.send(DeleteSession(session_id=doomed.id, owner="k"))
-    await handlers.handle(dead_letter(chat_request(doomed.id, uuid4()), "modulardata-agents"))
+    await memory_handlers.handle(
+        dead_letter(chat_request(doomed.id, uuid4()), "modulardata-agents")
+    )
 
-    assert [letter.session_id for letter in await _stored(engine)] == [kept.id]
+    assert [letter.session_id for letter in memory_log.dead_letters.values()] == [kept.id]

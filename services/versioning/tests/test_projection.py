@@ -25,7 +25,7 @@ from modulardata.contracts.events import (
 from modulardata.contracts.values import ColumnSchema
 from modulardata.messaging.bus import Bus
 from modulardata.messaging.settings import KafkaSettings
-from modulardata.versioning import eventstore, projector, relay
+from modulardata.versioning import eventlog, eventstore, projector, relay
 from modulardata.versioning.handlers import VersioningHandlers
 
 VIEWS = {
@@ -104,39 +104,6 @@ async def test_upload_flow_projects_session_node_head_and_task(
     (row,) = views["tasks"]
     assert (row["task_id"], row["status"], row["node_id"]) == (task, "succeeded", node)
     assert [e["stage"] for e in row["events"]] == ["ingesting", "succeeded"]
-
-
-async def test_redelivered_messages_add_no_events(
-    engine: AsyncEngine, handlers: VersioningHandlers
-) -> None:
-    session, created = await _create(handlers)
-    await handlers.handle(created)
-    # The same report with a new message id (a producer retry) is still recognised by its node.
-    task, node = uuid4(), uuid4()
-    report = DatasetIngested(
-        session_id=session,
-        node_id=node,
-        filename="c.csv",
-        upload_uri="u",
-        storage_uri="s",
-        content_hash="h",
-        row_count=1,
-        column_count=1,
-        columns=(),
-    )
-    for _ in range(2):
-        envelope = Envelope.wrap(report, session_id=session, correlation_id=task)
-        await handlers.handle(envelope)
-        await handlers.handle(envelope)
-    async with engine.connect() as conn:
-        types = [r.envelope.type for r in await eventstore.read_after(conn, 0, 100)]
-    assert types == [
-        "SessionCreated",
-        "DatasetUploaded",
-        "VersionCommitted",
-        "HeadMoved",
-        "TaskSucceeded",
-    ]
 
 
 async def test_failed_ingestion_fails_the_task_without_a_node(
@@ -278,7 +245,7 @@ async def test_events_the_views_refuse_are_skipped_and_the_projection_goes_on(
     engine: AsyncEngine, handlers: VersioningHandlers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     session, _ = await _create(handlers)
-    monkeypatch.setattr(eventstore, "unstorable_texts", lambda _: iter(()))
+    monkeypatch.setattr(eventlog, "unstorable_texts", lambda _: iter(()))
     odd = [
         Envelope.wrap(e, session_id=session, correlation_id=uuid4()) for e in _odd_events(session)
     ]

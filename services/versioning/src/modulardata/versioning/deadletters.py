@@ -62,8 +62,10 @@ async def record(
             **values,
         )
         .on_conflict_do_nothing()
+        .returning(col(DeadLetter.dead_letter_id))
     )
-    return bool(result.rowcount)
+    # A row comes back only when one was inserted (the rowcount of this insert is unknown, -1).
+    return result.first() is not None
 
 
 async def purge_session(conn: AsyncConnection, session_id: UUID) -> None:

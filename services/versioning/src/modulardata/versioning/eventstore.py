@@ -10,52 +10,30 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from modulardata.contracts.envelope import Envelope
-from modulardata.contracts.events import EventShredded, SessionDeleted
-from modulardata.versioning import sealing, sessionkeys
-from modulardata.versioning.exceptions import ConcurrencyConflict, UnstorableEvent
+from modulardata.versioning import eventlog, sealing, sessionkeys
+from modulardata.versioning.eventlog import RecordedEvent as RecordedEvent  # projector imports
+from modulardata.versioning.exceptions import ConcurrencyConflict
 from modulardata.versioning.following import CHANNEL
-from modulardata.versioning.storable import unstorable_texts
 
 _APPEND_LOCK = 7_264_001  # arbitrary, fixed: the advisory lock key serialising appends
 
-STORED_IN_CLEAR = frozenset({SessionDeleted.TYPE})
-"""Event types never sealed: a replay must still see that a session was deleted."""
-
-
-@dataclass(frozen=True)
-class RecordedEvent:
-    """An event as the log holds it: its envelope and where it sits."""
-
-    position: int
-    stream_id: str
-    stream_version: int
-    envelope: Envelope
-    recorded_at: datetime
-
-
-def _metadata(envelope: Envelope) -> dict[str, Any]:
-    return envelope.model_dump(mode="json", exclude={"type", "schema_version", "payload"})
-
 
 def _recorded(row: Any) -> RecordedEvent:
-    if row.sealed is None:
-        type_, schema_version, payload = row.type, row.schema_version, row.payload
-    elif row.key is None:
-        tombstone = EventShredded(session_id=row.metadata["session_id"], shredded_type=row.type)
-        type_, schema_version = tombstone.TYPE, tombstone.SCHEMA_VERSION
-        payload = tombstone.model_dump(mode="json")
+    if row.sealed is not None and row.key is None:
+        envelope = eventlog.tombstone(row.type, row.metadata)
     else:
-        type_, schema_version = row.type, row.schema_version
-        payload = sealing.unseal(row.key, row.sealed, row.event_id)
-    envelope = Envelope(type=type_, schema_version=schema_version, payload=payload, **row.metadata)
+        payload = (
+            row.payload if row.sealed is None else sealing.unseal(row.key, row.sealed, row.event_id)
+        )
+        envelope = Envelope(
+            type=row.type, schema_version=row.schema_version, payload=payload, **row.metadata
+        )
     return RecordedEvent(row.position, row.stream_id, row.stream_version, envelope, row.recorded_at)
 
 
@@ -85,13 +63,12 @@ async def append(
     event with text the read models could not hold is refused (`UnstorableEvent`): sealed, it
     would be stored, and then stop the projector.
     """
-    for envelope in envelopes:
-        stored = {"payload": envelope.payload, "metadata": _metadata(envelope)}
-        if paths := list(unstorable_texts(stored)):
-            raise UnstorableEvent(envelope.type, paths[:5])
+    eventlog.refuse_unstorable(envelopes)
     keys = {
         session_id: await sessionkeys.sealing_key(conn, session_id)
-        for session_id in {e.session_id for e in envelopes if e.type not in STORED_IN_CLEAR}
+        for session_id in {
+            e.session_id for e in envelopes if e.type not in eventlog.STORED_IN_CLEAR
+        }
     }
     await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _APPEND_LOCK})
     actual = await stream_version(conn, stream_id)
@@ -113,7 +90,7 @@ async def append(
                 "schema": envelope.schema_version,
                 "payload": payload,
                 "sealed": sealed,
-                "metadata": _json(_metadata(envelope)),
+                "metadata": _json(eventlog.stored_metadata(envelope)),
             },
         )
     # Delivered at commit: wakes the projector and the relay without waiting for their poll.

@@ -11,8 +11,6 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-
 from modulardata.contracts.base import Message
 from modulardata.contracts.commands import (
     CreateSession,
@@ -42,14 +40,8 @@ from modulardata.contracts.events import (
 )
 from modulardata.messaging.tracing import stamped
 from modulardata.storage import ObjectStorage
-from modulardata.versioning import (
-    deadletters,
-    deletion,
-    domain,
-    eventstore,
-    sessionkeys,
-    taskworkflow,
-)
+from modulardata.versioning import deletion, domain, taskworkflow
+from modulardata.versioning.eventlog import EventLog, LogTransaction
 from modulardata.versioning.exceptions import ConcurrencyConflict, DomainRejection
 from modulardata.versioning.states import StreamStates
 
@@ -91,8 +83,8 @@ into the queue, or an upload (its outcome goes to its own stream)."""
 class VersioningHandlers:
     """Handles every message the versioning service consumes."""
 
-    def __init__(self, engine: AsyncEngine, storage: ObjectStorage) -> None:
-        self._engine = engine
+    def __init__(self, log: EventLog, storage: ObjectStorage) -> None:
+        self._log = log
         self._storage = storage
         self._states = StreamStates()
 
@@ -100,9 +92,9 @@ class VersioningHandlers:
         """Apply one message once; conflicts are retried, the last one propagates."""
         for attempt in range(1, _ATTEMPTS + 1):
             try:
-                async with self._engine.begin() as conn:
-                    if await eventstore.mark_processed(conn, _CONSUMER, envelope.message_id):
-                        await _Work(conn, envelope, self._states, self._storage).dispatch()
+                async with self._log.transaction() as store:
+                    if await store.mark_processed(_CONSUMER, envelope.message_id):
+                        await _Work(store, envelope, self._states, self._storage).dispatch()
                 return
             except ConcurrencyConflict:
                 if attempt == _ATTEMPTS:
@@ -114,16 +106,16 @@ class _Work:
     """Handling one message inside its transaction: decide on streams, append what is decided."""
 
     def __init__(
-        self, conn: AsyncConnection, cause: Envelope, states: StreamStates, storage: ObjectStorage
+        self, store: LogTransaction, cause: Envelope, states: StreamStates, storage: ObjectStorage
     ) -> None:
-        self.conn, self.cause, self.states, self.storage = conn, cause, states, storage
+        self.store, self.cause, self.states, self.storage = store, cause, states, storage
 
     async def dispatch(self) -> None:
         message = self.cause.open()
         task_id = self.cause.correlation_id
         if isinstance(message, DeleteSession):
             await self.delete(message)
-        elif await sessionkeys.is_shredded(self.conn, self.cause.session_id):
+        elif await self.store.is_shredded(self.cause.session_id):
             await self.after_deletion(message)
         elif (request := TASK_REQUESTS.get(type(message))) is not None:
             decide = _bound(request, task_id, message)
@@ -158,7 +150,7 @@ class _Work:
         """Delete the session: its stored objects, then (with SessionDeleted) its key."""
         stream = domain.session_stream(command.session_id)
         state = await self.states.load(
-            self.conn, stream, domain.SessionState(), domain.evolve_session
+            self.store, stream, domain.SessionState(), domain.evolve_session
         )
         try:
             if not domain.should_delete(state, command):
@@ -171,8 +163,8 @@ class _Work:
             session_id=command.session_id, reason=command.reason, objects_removed=removed
         )
         await self.append(stream, state.version, [deleted])
-        await sessionkeys.shred(self.conn, command.session_id)
-        await deadletters.purge_session(self.conn, command.session_id)
+        await self.store.shred(command.session_id)
+        await self.store.purge_dead_letters(command.session_id)
         self.states.forget(stream)
         log.info("session %s deleted (%s, %d objects)", command.session_id, command.reason, removed)
 
@@ -185,7 +177,7 @@ class _Work:
     async def dead_lettered(self, dead: MessageDeadLettered) -> None:
         """Keep the dead letter for the operators; fail its task at once if it is unfinished."""
         letter_id = self.cause.message_id
-        stored = await deadletters.record(self.conn, letter_id, self.cause.occurred_at, dead)
+        stored = await self.store.record_dead_letter(letter_id, self.cause.occurred_at, dead)
         if not stored or dead.task_id is None or dead.session_id is None:
             return
         failure = domain.dead_letter_failure(dead, letter_id)
@@ -212,7 +204,7 @@ class _Work:
         """Decide on the session; stages decided on the way go to their task's stream first."""
         stream = domain.session_stream(session_id)
         state = await self.states.load(
-            self.conn, stream, domain.SessionState(), domain.evolve_session
+            self.store, stream, domain.SessionState(), domain.evolve_session
         )
         new = decide(state)
         for progressed in (m for m in new if isinstance(m, TaskProgressed)):
@@ -225,13 +217,13 @@ class _Work:
         self, task_id: UUID, decide: Callable[[domain.TaskState], list[Message]]
     ) -> None:
         stream = domain.task_stream(task_id)
-        state = await self.states.load(self.conn, stream, domain.TaskState(), domain.evolve_task)
+        state = await self.states.load(self.store, stream, domain.TaskState(), domain.evolve_task)
         await self.append(stream, state.version, decide(state))
 
     async def append(self, stream: str, version: int, new: list[Message]) -> None:
         if new:
             envelopes = [stamped(self.cause.follow(m)) for m in new]
-            await eventstore.append(self.conn, stream, version, envelopes)
+            await self.store.append(stream, version, envelopes)
 
 
 def _bound(

@@ -17,6 +17,7 @@ from modulardata.versioning import expiry, following, projector, relay, retentio
 from modulardata.versioning.config import VersioningSettings
 from modulardata.versioning.exceptions import FAILURES
 from modulardata.versioning.handlers import VersioningHandlers
+from modulardata.versioning.postgres_log import PostgresLog
 
 GROUP = "modulardata-versioning"
 
@@ -32,7 +33,7 @@ def create_app(settings: VersioningSettings | None = None) -> FastStream:
     broker = make_broker(settings, client_id=GROUP)
     bus = Bus(broker, settings)
     engine = make_engine(settings.database_url)
-    handlers = VersioningHandlers(engine, settings.open_storage())
+    handlers = VersioningHandlers(PostgresLog(engine), settings.open_storage())
     wakeup = following.AppendWakeup(settings.database_url)
     bus.subscribe(
         topics.VERSIONING_COMMANDS, f"{GROUP}.commands", handlers.handle, classifier=FAILURES

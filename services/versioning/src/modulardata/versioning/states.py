@@ -10,10 +10,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from modulardata.contracts.base import Message
-from modulardata.versioning import eventstore
+from modulardata.versioning.eventlog import LogTransaction
 
 
 class Versioned(Protocol):
@@ -34,12 +32,12 @@ class StreamStates:
         self._states: OrderedDict[str, Versioned] = OrderedDict()
 
     async def load(
-        self, conn: AsyncConnection, stream: str, initial: S, evolve: Callable[[S, Message], S]
+        self, log: LogTransaction, stream: str, initial: S, evolve: Callable[[S, Message], S]
     ) -> S:
         """The stream's state as of the log now: the cached one, plus what came since."""
         cached = self._states.get(stream)
         state: S = cached if isinstance(cached, type(initial)) else initial
-        for recorded in await eventstore.read_stream(conn, stream, state.version):
+        for recorded in await log.read_stream(stream, state.version):
             state = evolve(state, recorded.envelope.open())
         self._states[stream] = state
         self._states.move_to_end(stream)
