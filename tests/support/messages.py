@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from modulardata.contracts import commands, deadletters, events, operations
+from modulardata.contracts import commands, deadletters, events, operations, tasks
 from modulardata.contracts.base import Message
 from modulardata.contracts.values import ChangeSummary, ColumnSchema
 
@@ -159,16 +159,15 @@ EXAMPLES: list[Message] = [
     events.SessionDeleted(session_id=SESSION, reason="retention", objects_removed=3),
     events.EventShredded(session_id=SESSION, shredded_type="ChatMessageRecorded"),
     events.TaskQueued(
-        task_id=TASK, session_id=SESSION, kind="chat", chat_message_id=uuid4(), text="undo"
+        task_id=TASK, session_id=SESSION, task=tasks.ChatTask(chat_message_id=uuid4(), text="undo")
     ),
+    events.TaskQueued(task_id=TASK, session_id=SESSION, task=tasks.HeadMoveTask(node_id=NODE)),
     events.TaskStarted(
         task_id=TASK,
         session_id=SESSION,
-        kind="replay",
+        task=tasks.ReplayTask(plan=PLAN, description="Replayed 2 steps"),
         head_node_id=NODE,
         head_storage_uri="file:///x/n.parquet",
-        plan=PLAN,
-        description="Replayed 2 steps",
     ),
     events.TaskNeedsInput(
         task_id=TASK, session_id=SESSION, question="Which column?", reason="ambiguous"

@@ -7,7 +7,7 @@ from uuid import uuid4
 import pytest
 from pydantic import ValidationError
 
-from modulardata.contracts import events
+from modulardata.contracts import events, tasks
 from modulardata.contracts.base import Message, UnknownMessageType, registered_types
 from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.values import ChangeSummary, ColumnSchema
@@ -76,7 +76,8 @@ def test_a_task_started_recorded_before_version_2_is_read_without_the_heads_pare
     )
     started = old.open()
     assert isinstance(started, events.TaskStarted)
-    assert (started.head_node_id, started.text) == (head, "undo")
+    assert started.head_node_id == head
+    assert started.task == tasks.ChatTask(chat_message_id=NODE, text="undo")
     assert "head_parent_node_id" not in started.model_dump()
     with pytest.raises(ValidationError):  # the current version has no such field
         Envelope.wrap(started, session_id=SESSION, correlation_id=TASK).model_copy(
@@ -114,3 +115,25 @@ def test_change_summary_names_added_removed_and_retyped_columns() -> None:
     assert summary.describe() == (
         "21 -> 18 rows; added: town; removed: city; retyped: age (string -> int64)"
     )
+
+
+def test_a_task_queued_before_version_2_holds_its_kinds_fields_in_task() -> None:
+    old = Envelope(
+        type="TaskQueued",
+        schema_version=1,
+        correlation_id=TASK,
+        session_id=SESSION,
+        payload={
+            "task_id": str(TASK),
+            "session_id": str(SESSION),
+            "kind": "head_move",
+            "chat_message_id": None,
+            "text": None,
+            "node_id": str(NODE),
+            "plan": None,
+            "description": None,
+        },
+    )
+    queued = old.open()
+    assert isinstance(queued, events.TaskQueued)
+    assert queued.task == tasks.HeadMoveTask(node_id=NODE)

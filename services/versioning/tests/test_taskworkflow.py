@@ -42,6 +42,7 @@ from modulardata.contracts.events import (
     VersionCommitted,
 )
 from modulardata.contracts.operations import DropNulls, Plan, TrimWhitespace
+from modulardata.contracts.tasks import ReplayTask
 from modulardata.contracts.values import ColumnSchema
 from modulardata.versioning import domain, taskworkflow
 from modulardata.versioning.domain import SessionState
@@ -391,7 +392,9 @@ def test_a_replay_starts_with_its_plan_and_commits_without_a_chat_message() -> N
     plan = Plan(operations=(TrimWhitespace(columns=("name",)), DropNulls(columns=("age",))))
     replay = ReplayRecipe(session_id=SESSION, plan=plan, description="Replayed a recipe")
     started, execution = session.apply(taskworkflow.decide_replay(session.state, task, replay))[-2:]
-    assert isinstance(started, TaskStarted) and started.plan == plan
+    assert isinstance(started, TaskStarted) and started.task == ReplayTask(
+        plan=plan, description="Replayed a recipe"
+    )
     assert isinstance(execution, ExecutionRequested) and execution.code == plan.compile()
     assert execution.parent_node_id == session.root and execution.chat_message_id is None
     session.executed(task)

@@ -12,8 +12,8 @@ from modulardata.contracts.base import Message, register
 from modulardata.contracts.commands import ChatTurn, DeletionReason
 from modulardata.contracts.envelope import UPCASTERS
 from modulardata.contracts.operations import Plan
-from modulardata.contracts.tasks import TaskKind, TaskStage
-from modulardata.contracts.text import ChatText, Code, FileName, Label, Name, Prose, Report, Uri
+from modulardata.contracts.tasks import TaskSpec, TaskStage
+from modulardata.contracts.text import Code, FileName, Label, Name, Report, Uri
 from modulardata.contracts.values import ChangeSummary, ColumnSchema
 
 IngestionErrorCode = Literal[
@@ -325,15 +325,11 @@ class TaskQueued(Message):
     """A task joined its session's queue: one task per session runs at a time, in order."""
 
     TYPE = "TaskQueued"
+    SCHEMA_VERSION = 2
 
     task_id: UUID = Field(description="The task.")
     session_id: UUID = Field(description="Its session.")
-    kind: TaskKind = Field(description="What the task does.")
-    chat_message_id: UUID | None = Field(default=None, description="For chat: the message.")
-    text: ChatText | None = Field(default=None, description="For chat: what the user wrote.")
-    node_id: UUID | None = Field(default=None, description="For a head move: the target node.")
-    plan: Plan | None = Field(default=None, description="For a replay: the operations.")
-    description: Prose | None = Field(default=None, description="For a replay: what it is.")
+    task: TaskSpec = Field(description="What the task does, by kind.")
 
 
 @register
@@ -346,29 +342,37 @@ class TaskStarted(Message):
 
     task_id: UUID = Field(description="The task.")
     session_id: UUID = Field(description="Its session.")
-    kind: TaskKind = Field(description="What the task does.")
+    task: TaskSpec = Field(description="What the task does, by kind.")
     head_node_id: UUID = Field(description="The head when it started.")
     head_storage_uri: Uri = Field(description="Storage URI of the head's data.")
-    chat_message_id: UUID | None = Field(default=None, description="For chat: the message.")
-    text: ChatText | None = Field(default=None, description="For chat: what the user wrote.")
     recent_messages: tuple[ChatTurn, ...] = Field(
         default=(), description="For chat: the conversation before the message, oldest first."
     )
-    plan: Plan | None = Field(default=None, description="For a replay: the operations.")
-    description: Prose | None = Field(default=None, description="For a replay: what it is.")
     started_at: AwareDatetime = Field(
         default_factory=lambda: datetime.now(UTC), description="When it started (UTC)."
     )
 
 
-def _task_started_from_v1(payload: dict[str, Any]) -> dict[str, Any]:
-    """Version 1 also named the head's parent, for the agents to choose where a plan runs; the
-    task workflow now chooses, from the session."""
-    dropped = {"head_parent_node_id", "head_parent_storage_uri"}
-    return {name: value for name, value in payload.items() if name not in dropped}
+_SPEC_FIELDS = {
+    "chat": ("chat_message_id", "text"),
+    "head_move": ("node_id",),
+    "replay": ("plan", "description"),
+}
+_FLAT_FIELDS = {"kind", "chat_message_id", "text", "node_id", "plan", "description"}
 
 
-UPCASTERS[(TaskStarted.TYPE, 1)] = _task_started_from_v1
+def _task_spec_nested(payload: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 spelled every kind's fields side by side, unset ones null; version 2 holds
+    the one kind's in `task`. Version 1 of TaskStarted also named the head's parent, for the
+    agents to choose where a plan runs; the task workflow now chooses, from the session."""
+    kind = payload["kind"]
+    task = {"kind": kind} | {name: payload.get(name) for name in _SPEC_FIELDS[kind]}
+    dropped = _FLAT_FIELDS | {"head_parent_node_id", "head_parent_storage_uri"}
+    return {name: value for name, value in payload.items() if name not in dropped} | {"task": task}
+
+
+UPCASTERS[(TaskQueued.TYPE, 1)] = _task_spec_nested
+UPCASTERS[(TaskStarted.TYPE, 1)] = _task_spec_nested
 
 
 @register

@@ -36,6 +36,7 @@ from modulardata.contracts.events import (
     VersionCommitted,
 )
 from modulardata.contracts.operations import Plan
+from modulardata.contracts.tasks import ChatTask, HeadMoveTask, ReplayTask, TaskKind
 from modulardata.contracts.values import ColumnSchema
 from modulardata.versioning.exceptions import DomainRejection
 
@@ -70,7 +71,7 @@ class ActiveTask:
     """The session's running task and the results gathered for it so far."""
 
     task_id: UUID
-    kind: str
+    kind: TaskKind
     chat_message_id: UUID | None
     started_at: datetime
     head_node_id: UUID
@@ -186,18 +187,21 @@ def _evolve_task(state: SessionState, event: Message) -> SessionState:
     if isinstance(event, TaskQueued):
         return replace(state, queue=(*state.queue, event))
     if isinstance(event, TaskStarted):
+        task = event.task
+        chat = task if isinstance(task, ChatTask) else None
+        replay = task if isinstance(task, ReplayTask) else None
         started = ActiveTask(
             task_id=event.task_id,
-            kind=event.kind,
-            chat_message_id=event.chat_message_id,
+            kind=task.kind,
+            chat_message_id=chat.chat_message_id if chat else None,
             started_at=event.started_at,
             head_node_id=event.head_node_id,
-            plan=event.plan,
-            explanation=event.description,
+            plan=replay.plan if replay else None,
+            explanation=replay.description if replay else None,
         )
         queue = tuple(t for t in state.queue if t.task_id != event.task_id)
         state = replace(state, queue=queue, active=started)
-        return _with_turn(state, ChatTurn(role="user", text=event.text)) if event.text else state
+        return _with_turn(state, ChatTurn(role="user", text=chat.text)) if chat else state
     if isinstance(event, TransformationPlanned) and active is not None:
         return replace(
             state, active=replace(active, plan=event.plan, explanation=event.explanation)
@@ -276,8 +280,7 @@ def _head_to_upload(state: SessionState, ingested: DatasetIngested) -> Message:
     return TaskQueued(
         task_id=uuid5(ingested.node_id, "head"),
         session_id=ingested.session_id,
-        kind="head_move",
-        node_id=ingested.node_id,
+        task=HeadMoveTask(node_id=ingested.node_id),
     )
 
 

@@ -22,6 +22,7 @@ from sqlmodel import col
 from modulardata.contracts.events import (
     ChatMessageRecorded,
     DatasetProfiled,
+    ExecutionRequested,
     HeadMoved,
     SessionCreated,
     SessionDeleted,
@@ -34,7 +35,7 @@ from modulardata.contracts.events import (
     TransformationPlanned,
     VersionCommitted,
 )
-from modulardata.contracts.tasks import FINISHED_STATUSES, STAGES
+from modulardata.contracts.tasks import FINISHED_STATUSES, STAGES, ReplayTask
 from modulardata.readmodels.views import (
     GATEWAY_SESSION_TABLES,
     READ_MODELS,
@@ -225,6 +226,8 @@ async def apply(conn: AsyncConnection, recorded: RecordedEvent) -> None:
     elif isinstance(event, TaskStarted):
         # Waiting in the queue is not silence: the task's clock starts again when it starts.
         await _update_task(conn, event.task_id, updated_at=at)
+    elif isinstance(event, ExecutionRequested):
+        await _update_task(conn, event.task_id, code=event.code)
     elif isinstance(event, TransformationPlanned):
         await _update_task(
             conn,
@@ -264,11 +267,10 @@ def _task_values(event: TaskEvent) -> dict[str, Any]:
         return {"status": "queued" if event.stage == "queued" else "running", "stage": event.stage}
     if isinstance(event, TaskQueued):
         values: dict[str, Any] = {"status": "queued", "stage": "queued"}
-        if event.plan is not None:
+        if isinstance(event.task, ReplayTask):
             values |= {
-                "plan": event.plan.model_dump(mode="json"),
-                "code": event.plan.compile(),
-                "explanation": event.description,
+                "plan": event.task.plan.model_dump(mode="json"),
+                "explanation": event.task.description,
             }
         return values
     if isinstance(event, TaskSucceeded):

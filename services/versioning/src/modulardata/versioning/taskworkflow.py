@@ -55,6 +55,7 @@ from modulardata.contracts.events import (
     TransformationPlanned,
     VersionCommitted,
 )
+from modulardata.contracts.tasks import ChatTask, HeadMoveTask, ReplayTask
 from modulardata.contracts.values import ChangeSummary
 from modulardata.versioning.domain import ActiveTask, SessionState, evolve_session
 from modulardata.versioning.exceptions import DomainRejection
@@ -73,9 +74,7 @@ def decide_message(state: SessionState, task_id: UUID, sent: SendChatMessage) ->
     queued = TaskQueued(
         task_id=task_id,
         session_id=sent.session_id,
-        kind="chat",
-        chat_message_id=sent.chat_message_id,
-        text=sent.text,
+        task=ChatTask(chat_message_id=sent.chat_message_id, text=sent.text),
     )
     return _enqueue(state, [said, queued])
 
@@ -84,7 +83,7 @@ def decide_head_move(state: SessionState, task_id: UUID, move: MoveHead) -> list
     """Queue a move of the head to a node of the session."""
     _require_head(state, move.session_id)
     queued = TaskQueued(
-        task_id=task_id, session_id=move.session_id, kind="head_move", node_id=move.node_id
+        task_id=task_id, session_id=move.session_id, task=HeadMoveTask(node_id=move.node_id)
     )
     return _enqueue(state, [queued])
 
@@ -95,9 +94,7 @@ def decide_replay(state: SessionState, task_id: UUID, replay: ReplayRecipe) -> l
     queued = TaskQueued(
         task_id=task_id,
         session_id=replay.session_id,
-        kind="replay",
-        plan=replay.plan,
-        description=replay.description,
+        task=ReplayTask(plan=replay.plan, description=replay.description),
     )
     return _enqueue(state, [queued])
 
@@ -267,25 +264,21 @@ def _start_next(state: SessionState) -> list[Message]:
     return started
 
 
-def _start(state: SessionState, task: TaskQueued) -> list[Message]:
+def _start(state: SessionState, queued: TaskQueued) -> list[Message]:
     assert state.head is not None
-    if task.kind == "head_move":
-        return _move_head(state, task)
+    task = queued.task
+    if isinstance(task, HeadMoveTask):
+        return _move_head(state, queued, task)
     started = TaskStarted(
-        task_id=task.task_id,
-        session_id=task.session_id,
-        kind=task.kind,
+        task_id=queued.task_id,
+        session_id=queued.session_id,
+        task=task,
         head_node_id=state.head,
         head_storage_uri=state.nodes[state.head].storage_uri,
-        chat_message_id=task.chat_message_id,
-        text=task.text,
-        recent_messages=state.recent if task.kind == "chat" else (),
-        plan=task.plan,
-        description=task.description,
+        recent_messages=state.recent if isinstance(task, ChatTask) else (),
     )
-    if task.kind == "chat":
+    if isinstance(task, ChatTask):
         return [started]
-    assert task.plan is not None
     state = _fold(state, [started])
     assert state.active is not None
     return [started, _execution(state, state.active, started.head_node_id, task.plan.compile())]
@@ -303,19 +296,13 @@ def _execution(state: SessionState, active: ActiveTask, parent: UUID, code: str)
     )
 
 
-def _move_head(state: SessionState, task: TaskQueued) -> list[Message]:
-    target = task.node_id
-    if target is None or target not in state.nodes:
-        return [
-            TaskFailed(
-                task_id=task.task_id,
-                session_id=task.session_id,
-                code="node_not_found",
-                error=f"node {target} is not a version of this session",
-            )
-        ]
+def _move_head(state: SessionState, queued: TaskQueued, task: HeadMoveTask) -> list[Message]:
+    target, ids = task.node_id, {"task_id": queued.task_id, "session_id": queued.session_id}
+    if target not in state.nodes:
+        error = f"node {target} is not a version of this session"
+        return [TaskFailed(**ids, code="node_not_found", error=error)]
     moved = [_move(state, target)] if target != state.head else []
-    return [*moved, TaskSucceeded(task_id=task.task_id, session_id=task.session_id, node_id=target)]
+    return [*moved, TaskSucceeded(**ids, node_id=target)]
 
 
 def _move(state: SessionState, target: UUID) -> HeadMoved:
@@ -431,12 +418,11 @@ def commands_for(envelope: Envelope) -> list[tuple[Envelope, str]]:
 def _command(
     event: TaskStarted | ExecutionRequested | ProfilingRequested,
 ) -> tuple[Message, str] | None:
-    if isinstance(event, TaskStarted) and event.kind == "chat":
-        assert event.chat_message_id is not None and event.text is not None
+    if isinstance(event, TaskStarted) and isinstance(event.task, ChatTask):
         plan = PlanChatMessage(
             session_id=event.session_id,
-            chat_message_id=event.chat_message_id,
-            text=event.text,
+            chat_message_id=event.task.chat_message_id,
+            text=event.task.text,
             head_node_id=event.head_node_id,
             head_storage_uri=event.head_storage_uri,
             recent_messages=event.recent_messages,
