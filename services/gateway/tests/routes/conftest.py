@@ -1,5 +1,5 @@
 """The data views (rows, downloads, diffs) in a bare app with the gateway's error handlers: the
-caller's session is given and nodes are looked up in memory, so no database is needed.
+caller's session is given and its nodes are in read models in memory, so no database is needed.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from modulardata.gateway.adapters import readmodel_queries
-from modulardata.gateway.api.deps import get_engine, get_storage, owned_session
+from modulardata.gateway.api.deps import get_read_models, get_storage, owned_session
 from modulardata.gateway.api.error_responses import install_error_handlers
 from modulardata.gateway.routes import data, diff
 from modulardata.storage import LocalStorage
@@ -20,10 +19,8 @@ from services.gateway.tests.routes.stored_versions import SESSION, Versions
 
 
 @pytest.fixture
-def versions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Versions:
-    versions = Versions(LocalStorage(tmp_path))
-    monkeypatch.setattr(readmodel_queries, "session_node", versions.session_node)
-    return versions
+def versions(tmp_path: Path) -> Versions:
+    return Versions(LocalStorage(tmp_path))
 
 
 @pytest.fixture
@@ -34,7 +31,7 @@ async def data_views(versions: Versions) -> AsyncIterator[httpx.AsyncClient]:
         app.include_router(module.router)
     app.dependency_overrides[owned_session] = lambda: SESSION
     app.dependency_overrides[get_storage] = lambda: versions.storage
-    app.dependency_overrides[get_engine] = lambda: None
+    app.dependency_overrides[get_read_models] = lambda: versions.read_models
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
         yield client

@@ -1,15 +1,16 @@
-"""A session's versions, stored as Parquet files and looked up in memory, for the data views."""
+"""A session's versions, stored as Parquet files and their nodes kept in memory, for the data
+views."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from modulardata.gateway.exceptions import NotFound
+from modulardata.gateway.adapters.memory_read_models import MemoryReadModels
 from modulardata.readmodels.views import NodeView, SessionView
 from modulardata.storage import LocalStorage
 
@@ -20,18 +21,20 @@ SESSION = SessionView(session_id=uuid4(), owner="me", created_at=NOW, updated_at
 
 
 class Versions:
-    """The session's nodes, each stored as a Parquet file."""
+    """The session's nodes, each stored as a Parquet file, its row in the read models."""
 
     def __init__(self, storage: LocalStorage) -> None:
         self.storage = storage
+        self.read_models = MemoryReadModels()
         self.nodes: dict[UUID, NodeView] = {}
+        self._positions = itertools.count()
 
     def add(self, table: pa.Table, *, session_id: UUID = SESSION.session_id) -> UUID:
         node_id = uuid4()
         key = f"nodes/{node_id}.parquet"
         with self.storage.writer(key) as sink:
             pq.write_table(table, sink, row_group_size=100)
-        self.nodes[node_id] = NodeView(
+        node = NodeView(
             node_id=node_id,
             session_id=session_id,
             storage_uri=self.storage.uri_for(key),
@@ -41,15 +44,11 @@ class Versions:
             columns=[{"name": f.name, "dtype": str(f.type)} for f in table.schema],
             description="test",
             created_at=NOW,
-            position=len(self.nodes),
+            position=next(self._positions),
         )
+        self.nodes[node_id] = node
+        self.read_models.add(node)
         return node_id
-
-    async def session_node(self, engine: AsyncEngine, session_id: UUID, node_id: UUID) -> NodeView:
-        node = self.nodes.get(node_id)
-        if node is None or node.session_id != session_id:
-            raise NotFound(f"node {node_id} not found", code="node_not_found")
-        return node
 
 
 def node_path(node_id: UUID, view: str) -> str:

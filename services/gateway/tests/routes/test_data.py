@@ -93,7 +93,8 @@ async def test_a_version_too_long_for_excel_is_a_422(
     data_views: httpx.AsyncClient, versions: Versions
 ) -> None:
     node_id = versions.add(PEOPLE)
-    versions.nodes[node_id].row_count = XLSX_MAX_ROWS + 1
+    too_long = versions.nodes[node_id].model_copy(update={"row_count": XLSX_MAX_ROWS + 1})
+    versions.read_models.add(too_long)
     response = await data_views.get(node_path(node_id, "data"), params={"format": "xlsx"})
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "too_many_rows_for_xlsx"

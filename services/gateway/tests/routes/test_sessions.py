@@ -15,7 +15,7 @@ from sqlmodel import col
 from modulardata.contracts.commands import DeleteSession
 from modulardata.gateway.adapters.api_keys import Scope, create_api_key
 from modulardata.gateway.adapters.gateway_tables import AcceptedSession
-from modulardata.gateway.adapters.readmodel_queries import UNSEEN_EXPIRY
+from modulardata.gateway.application.read_models import UNSEEN_EXPIRY
 from modulardata.readmodels.views import ChatLogView, NodeView, SessionView
 from services.gateway.tests.harness import (
     LOCAL_OWNER,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
-from modulardata.gateway.adapters.readmodel_queries import History
+from modulardata.gateway.application.read_models import History
 from modulardata.gateway.schemas.chat import BranchesResponse
 from modulardata.readmodels.views import NodeView
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-from modulardata.gateway.adapters.readmodel_queries import History
+from modulardata.gateway.application.read_models import History
 from modulardata.gateway.schemas.sessions import HistoryResponse
 from modulardata.readmodels.views import ChatLogView, NodeView, SessionView
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-from modulardata.gateway.adapters.readmodel_queries import OwnedTask
+from modulardata.gateway.application.read_models import OwnedTask
 from modulardata.gateway.schemas.tasks import TaskResponse
 from modulardata.readmodels.views import TaskView
 

@@ -20,6 +20,7 @@ from modulardata.gateway.adapters.link_probes import (
 )
 from modulardata.gateway.adapters.metrics import GatewayMetrics
 from modulardata.gateway.adapters.rate_limits import RateLimits
+from modulardata.gateway.adapters.readmodel_queries import PostgresReadModels
 from modulardata.gateway.api.admission import backends_answer, within_rate_limit
 from modulardata.gateway.api.deps import Resources, bearer_scheme
 from modulardata.gateway.api.error_responses import install_error_handlers
@@ -62,15 +63,17 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         connect_timeout_s=settings.database_connect_timeout_s,
         pre_ping=False,
     )
+    engine = make_engine(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=0,
+        pool_timeout_s=settings.database_pool_timeout_s,
+        connect_timeout_s=settings.database_connect_timeout_s,
+    )
     resources = Resources(
         settings=settings,
-        engine=make_engine(
-            settings.database_url,
-            pool_size=settings.database_pool_size,
-            max_overflow=0,
-            pool_timeout_s=settings.database_pool_timeout_s,
-            connect_timeout_s=settings.database_connect_timeout_s,
-        ),
+        engine=engine,
+        read_models=PostgresReadModels(engine),
         storage=settings.open_storage(),
         bus=Bus(broker, settings),
         metrics=gateway_metrics,

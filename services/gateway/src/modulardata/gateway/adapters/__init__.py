@@ -1,2 +1,3 @@
-"""The gateway's I/O: its PostgreSQL tables and the read-model queries, the command publisher,
-API keys, idempotency store, link probes, metrics and rate-limit counters."""
+"""The gateway's I/O: its PostgreSQL tables and the read models behind their port (in PostgreSQL,
+and in memory for tests), the command publisher, API keys, idempotency store, link probes,
+metrics and rate-limit counters."""

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from modulardata.gateway.adapters import readmodel_queries
 from modulardata.gateway.adapters.api_keys import hash_key, key_id_for
 from modulardata.gateway.api.auth import bearer_token
-from modulardata.gateway.api.deps import READ_METHODS, EngineDep, ResourcesDep, SessionDep
+from modulardata.gateway.api.deps import READ_METHODS, ReadModelsDep, ResourcesDep, SessionDep
 from modulardata.gateway.exceptions import TooManyRequests, Unauthorized, Unavailable
 
 
@@ -29,10 +28,12 @@ async def within_rate_limit(request: Request, resources: ResourcesDep) -> None:
         )
 
 
-async def session_has_room(session: SessionDep, engine: EngineDep, resources: ResourcesDep) -> None:
+async def session_has_room(
+    session: SessionDep, read_models: ReadModelsDep, resources: ResourcesDep
+) -> None:
     """TooManyRequests (`session_busy`) when the session already holds its limit of tasks."""
     settings = resources.settings
-    waiting = await readmodel_queries.unfinished_tasks(engine, session.session_id)
+    waiting = await read_models.unfinished_tasks(session.session_id)
     if waiting >= settings.session_queue_limit:
         resources.metrics.throttled.labels(reason="session_busy").inc()
         raise TooManyRequests(

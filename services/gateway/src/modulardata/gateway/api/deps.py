@@ -10,13 +10,13 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from modulardata.gateway.adapters import readmodel_queries
 from modulardata.gateway.adapters.api_keys import caller_of
 from modulardata.gateway.adapters.link_probes import BackendLinks
 from modulardata.gateway.adapters.metrics import GatewayMetrics
 from modulardata.gateway.adapters.rate_limits import RateLimits
-from modulardata.gateway.adapters.readmodel_queries import OwnedTask
 from modulardata.gateway.api.auth import bearer_token
+from modulardata.gateway.application import read_models
+from modulardata.gateway.application.read_models import OwnedTask, ReadModels
 from modulardata.gateway.config import GatewaySettings
 from modulardata.gateway.exceptions import Forbidden, NotFound, Unauthorized
 from modulardata.messaging.bus import Bus
@@ -30,6 +30,7 @@ class Resources:
 
     settings: GatewaySettings
     engine: AsyncEngine
+    read_models: ReadModels
     storage: ObjectStorage
     bus: Bus
     metrics: GatewayMetrics
@@ -60,6 +61,11 @@ def get_engine(resources: ResourcesDep) -> AsyncEngine:
     return resources.engine
 
 
+def get_read_models(resources: ResourcesDep) -> ReadModels:
+    """The read models (and the gateway's records of what it accepted)."""
+    return resources.read_models
+
+
 def get_storage(resources: ResourcesDep) -> ObjectStorage:
     """The object storage."""
     return resources.storage
@@ -72,6 +78,7 @@ def get_bus(resources: ResourcesDep) -> Bus:
 
 SettingsDep = Annotated[GatewaySettings, Depends(get_settings)]
 EngineDep = Annotated[AsyncEngine, Depends(get_engine)]
+ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]
 StorageDep = Annotated[ObjectStorage, Depends(get_storage)]
 BusDep = Annotated[Bus, Depends(get_bus)]
 
@@ -104,14 +111,14 @@ def parse_id(value: str, what: str) -> UUID:
         raise NotFound(f"{what} {value!r} not found", code=f"{what}_not_found") from None
 
 
-async def owned_session(session_id: str, owner: OwnerDep, engine: EngineDep) -> SessionView:
+async def owned_session(session_id: str, owner: OwnerDep, rows: ReadModelsDep) -> SessionView:
     """The session in the path, if it belongs to the caller."""
-    return await readmodel_queries.owned_session(engine, parse_id(session_id, "session"), owner)
+    return await read_models.owned_session(rows, parse_id(session_id, "session"), owner)
 
 
-async def owned_task(task_id: str, owner: OwnerDep, engine: EngineDep) -> OwnedTask:
+async def owned_task(task_id: str, owner: OwnerDep, rows: ReadModelsDep) -> OwnedTask:
     """The task in the path, if it belongs to the caller."""
-    return await readmodel_queries.owned_task(engine, parse_id(task_id, "task"), owner)
+    return await read_models.owned_task(rows, parse_id(task_id, "task"), owner)
 
 
 SessionDep = Annotated[SessionView, Depends(owned_session)]

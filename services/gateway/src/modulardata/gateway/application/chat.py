@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from modulardata.contracts.commands import MoveHead, SendChatMessage
 from modulardata.contracts.text import ChatText
-from modulardata.gateway.adapters import readmodel_queries
+from modulardata.gateway.application import read_models
+from modulardata.gateway.application.read_models import ReadModels
 from modulardata.gateway.application.sessions import require_dataset
 from modulardata.gateway.application.tasks import accept_session_task
 from modulardata.gateway.exceptions import Conflict
@@ -19,6 +20,7 @@ from modulardata.readmodels.views import SessionView
 
 async def send_message(
     engine: AsyncEngine,
+    rows: ReadModels,
     bus: Bus,
     *,
     owner: str,
@@ -28,7 +30,7 @@ async def send_message(
 ) -> tuple[UUID, UUID]:
     """Accept the message's task once the session has a dataset (an upload being read is waited
     for up to `wait_s`); returns the task id and the message id."""
-    await require_dataset(session, engine, wait_s)
+    await require_dataset(session, rows, wait_s)
     message_id = uuid4()
     command = SendChatMessage(session_id=session.session_id, chat_message_id=message_id, text=text)
     task_id = await accept_session_task(
@@ -47,16 +49,23 @@ class HeadMove:
 
 
 async def move_head(
-    engine: AsyncEngine, bus: Bus, *, owner: str, session: SessionView, node_id: UUID, wait_s: float
+    engine: AsyncEngine,
+    rows: ReadModels,
+    bus: Bus,
+    *,
+    owner: str,
+    session: SessionView,
+    node_id: UUID,
+    wait_s: float,
 ) -> HeadMove:
     """Accept the move of the head to a node of the session, and wait up to `wait_s` for it;
     Conflict if the move failed."""
-    await readmodel_queries.session_node(engine, session.session_id, node_id)
+    await read_models.session_node(rows, session.session_id, node_id)
     command = MoveHead(session_id=session.session_id, node_id=node_id)
     task_id = await accept_session_task(
         engine, bus, owner=owner, session_id=session.session_id, kind="head_move", command=command
     )
-    view = await readmodel_queries.wait_for_task(engine, task_id, wait_s)
+    view = await read_models.wait_for_task(rows, task_id, wait_s)
     if view is None or view.status not in ("succeeded", "failed"):
         return HeadMove(task_id, head_node_id=None, running=view is not None)
     if view.status == "failed" or view.node_id is None:

@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from modulardata.contracts import topics
 from modulardata.contracts.commands import IngestDataset
 from modulardata.contracts.limits import DatasetLimits
-from modulardata.gateway.adapters import readmodel_queries
 from modulardata.gateway.adapters.gateway_tables import AcceptedTask
+from modulardata.gateway.application import read_models
+from modulardata.gateway.application.read_models import ReadModels
 from modulardata.gateway.application.tasks import accept_task
 from modulardata.gateway.application.upload import (
     StoredUpload,
@@ -32,6 +33,7 @@ async def upload_dataset(
     content_type: str | None,
     content_length: str | None,
     engine: AsyncEngine,
+    rows: ReadModels,
     bus: Bus,
     storage: ObjectStorage,
     *,
@@ -51,6 +53,7 @@ async def upload_dataset(
     )
     await accept_upload(
         engine,
+        rows,
         bus,
         storage,
         owner=owner,
@@ -59,7 +62,7 @@ async def upload_dataset(
         upload=upload,
         wait_s=session_wait_s,
     )
-    view = await readmodel_queries.wait_for_task(engine, task_id, upload_wait_s)
+    view = await read_models.wait_for_task(rows, task_id, upload_wait_s)
     if view is not None and view.status == "failed":
         raise UploadRejected(
             view.error or "the file could not be read", code=view.error_code, task_id=task_id
@@ -69,6 +72,7 @@ async def upload_dataset(
 
 async def accept_upload(
     engine: AsyncEngine,
+    rows: ReadModels,
     bus: Bus,
     storage: ObjectStorage,
     *,
@@ -98,7 +102,7 @@ async def accept_upload(
     async def discard_upload() -> None:
         await asyncio.to_thread(storage.delete, upload.uri)
 
-    if not await readmodel_queries.wait_until_projected(engine, session_id, wait_s):
+    if not await read_models.wait_until_projected(rows, session_id, wait_s):
         await discard_upload()
         raise Unavailable(
             f"session {session_id} is still being created; try again",

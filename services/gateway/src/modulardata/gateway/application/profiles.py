@@ -6,10 +6,9 @@ import asyncio
 from typing import Protocol
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from modulardata.contracts.profile import Profile
-from modulardata.gateway.adapters import readmodel_queries
+from modulardata.gateway.application import read_models
+from modulardata.gateway.application.read_models import ReadModels
 from modulardata.gateway.exceptions import NotFound
 from modulardata.profiling.profiles import load_profile
 from modulardata.storage import ObjectNotFound, ObjectStorage
@@ -38,10 +37,10 @@ async def node_profile(storage: ObjectStorage, node: ProfiledNode) -> Profile | 
 
 
 async def ready_profile(
-    engine: AsyncEngine, storage: ObjectStorage, session_id: UUID, node_id: UUID
+    rows: ReadModels, storage: ObjectStorage, session_id: UUID, node_id: UUID
 ) -> Profile:
     """The profile of a node of the session; NotFound while it is not profiled yet."""
-    node = await readmodel_queries.session_node(engine, session_id, node_id)
+    node = await read_models.session_node(rows, session_id, node_id)
     profile = await node_profile(storage, node)
     if profile is None:
         raise NotFound(

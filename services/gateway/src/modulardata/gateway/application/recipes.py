@@ -14,8 +14,9 @@ from modulardata.contracts.commands import ReplayRecipe
 from modulardata.contracts.operations import Plan
 from modulardata.contracts.profile import Profile
 from modulardata.contracts.values import ColumnSchema
-from modulardata.gateway.adapters import readmodel_queries
+from modulardata.gateway.application import read_models
 from modulardata.gateway.application.profiles import node_profile
+from modulardata.gateway.application.read_models import ReadModels
 from modulardata.gateway.application.sessions import require_dataset
 from modulardata.gateway.application.tasks import accept_session_task
 from modulardata.gateway.exceptions import Conflict
@@ -26,11 +27,11 @@ from modulardata.storage import ObjectStorage
 
 
 async def recipe_of(
-    engine: AsyncEngine, storage: ObjectStorage, session_id: UUID, node_id: UUID
+    rows: ReadModels, storage: ObjectStorage, session_id: UUID, node_id: UUID
 ) -> Recipe:
     """The recipe of a node of the session; Conflict while its upload is being profiled, or when
     a version on the way has no plan to replay."""
-    path = await readmodel_queries.lineage(engine, session_id, node_id)
+    path = await read_models.lineage(rows, session_id, node_id)
     root = path.nodes[0]
     profile = await node_profile(storage, root)
     if profile is None:
@@ -46,6 +47,7 @@ async def recipe_of(
 
 async def replay_recipe(
     engine: AsyncEngine,
+    rows: ReadModels,
     bus: Bus,
     *,
     owner: str,
@@ -55,7 +57,7 @@ async def replay_recipe(
 ) -> UUID:
     """Accept a task applying every step of the recipe to the session's head, as one version;
     returns the task id."""
-    await require_dataset(session, engine, wait_s)
+    await require_dataset(session, rows, wait_s)
     steps = recipe.steps
     if not steps:
         raise Conflict("the recipe has no steps to replay", code="empty_recipe")

@@ -9,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from modulardata.contracts import topics
 from modulardata.contracts.commands import CreateSession, DeleteSession
 from modulardata.contracts.envelope import Envelope
-from modulardata.gateway.adapters import readmodel_queries
 from modulardata.gateway.adapters.command_publisher import publish, record_then_publish
 from modulardata.gateway.adapters.gateway_tables import AcceptedSession
+from modulardata.gateway.application import read_models
+from modulardata.gateway.application.read_models import ReadModels
 from modulardata.gateway.exceptions import Conflict
 from modulardata.messaging.bus import Bus
 from modulardata.readmodels.views import SessionView
@@ -32,7 +33,7 @@ async def create_session(
 
 
 async def delete_session(
-    engine: AsyncEngine, bus: Bus, owner: str, session_id: UUID, wait_s: float
+    rows: ReadModels, bus: Bus, owner: str, session_id: UUID, wait_s: float
 ) -> bool:
     """Ask for the session's deletion; returns whether it is gone within `wait_s`."""
     command = DeleteSession(session_id=session_id, owner=owner)
@@ -42,15 +43,15 @@ async def delete_session(
         topics.VERSIONING_COMMANDS,
         see=f"GET /v1/sessions/{session_id}",
     )
-    return await readmodel_queries.wait_until_gone(engine, session_id, wait_s)
+    return await read_models.wait_until_gone(rows, session_id, wait_s)
 
 
-async def require_dataset(session: SessionView, engine: AsyncEngine, wait_s: float) -> None:
+async def require_dataset(session: SessionView, rows: ReadModels, wait_s: float) -> None:
     """Conflict unless the session has a version to work on; an upload still being read is
     waited for, up to `wait_s`, so a message sent right after an upload applies to it."""
     if session.head_node_id is not None:
         return
-    state = await readmodel_queries.wait_for_dataset(engine, session.session_id, wait_s)
+    state = await read_models.wait_for_dataset(rows, session.session_id, wait_s)
     if state == "being_read":
         raise Conflict(
             "the session's upload is still being read; send this once its task has ended",

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Response
 
 from modulardata.contracts.tasks import TaskStatus
-from modulardata.gateway.adapters import readmodel_queries
 from modulardata.gateway.api.admission import session_has_room
 from modulardata.gateway.api.deps import (
     BusDep,
     EngineDep,
     OwnerDep,
+    ReadModelsDep,
     SessionDep,
     SettingsDep,
 )
@@ -43,6 +43,7 @@ async def send_message(
     session: SessionDep,
     owner: OwnerDep,
     engine: EngineDep,
+    rows: ReadModelsDep,
     bus: BusDep,
     settings: SettingsDep,
     response: Response,
@@ -55,6 +56,7 @@ async def send_message(
     """
     task_id, message_id = await chat.send_message(
         engine,
+        rows,
         bus,
         owner=owner,
         session=session,
@@ -77,6 +79,7 @@ async def move_head(
     session: SessionDep,
     owner: OwnerDep,
     engine: EngineDep,
+    rows: ReadModelsDep,
     bus: BusDep,
     settings: SettingsDep,
     response: Response,
@@ -87,6 +90,7 @@ async def move_head(
     previous = session.head_node_id
     move = await chat.move_head(
         engine,
+        rows,
         bus,
         owner=owner,
         session=session,
@@ -109,7 +113,7 @@ async def move_head(
 
 
 @router.get("/{session_id}/branches")
-async def list_branches(session: SessionDep, engine: EngineDep) -> BranchesResponse:
+async def list_branches(session: SessionDep, rows: ReadModelsDep) -> BranchesResponse:
     """The tips of the version tree: one per branch, newest first."""
-    history = await readmodel_queries.history(engine, session.session_id)
+    history = await rows.history(session.session_id)
     return BranchesResponse.of(session.session_id, session.head_node_id, history)

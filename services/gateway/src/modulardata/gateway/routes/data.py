@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 
-from modulardata.gateway.api.deps import EngineDep, SessionDep, StorageDep, parse_id
+from modulardata.gateway.api.deps import ReadModelsDep, SessionDep, StorageDep, parse_id
 from modulardata.gateway.api.error_responses import error_response
 from modulardata.gateway.application.data_export import (
     EXPORTERS,
@@ -47,12 +47,12 @@ _NOT_FOUND = {"model": ErrorBody, "description": "node_not_found, or data_not_fo
 async def get_data(
     session: SessionDep,
     node_id: str,
-    engine: EngineDep,
+    rows: ReadModelsDep,
     storage: StorageDep,
     format: Annotated[DataFormat, Query(description="csv (default), parquet or xlsx")] = "csv",
 ) -> Response:
     """The node's data, streamed as a file download."""
-    node = await stored_node(engine, storage, session.session_id, parse_id(node_id, "node"))
+    node = await stored_node(rows, storage, session.session_id, parse_id(node_id, "node"))
     if format == "xlsx" and node.row_count > XLSX_MAX_ROWS:
         # Refused before streaming starts: a sheet cannot hold the rows, and a cut file would
         # pass for the whole version.
@@ -77,7 +77,7 @@ async def get_data(
 async def get_rows(
     session: SessionDep,
     node_id: str,
-    engine: EngineDep,
+    rows: ReadModelsDep,
     storage: StorageDep,
     offset: Annotated[
         int, Query(ge=0, le=MAX_OFFSET, description="Index of the first row (0-based).")
@@ -85,7 +85,7 @@ async def get_rows(
     limit: Annotated[int, Query(ge=1, le=1000, description="Most rows to return.")] = 50,
 ) -> RowsPage:
     """A page of the node's rows, as JSON; past the last row the page is empty."""
-    node = await stored_node(engine, storage, session.session_id, parse_id(node_id, "node"))
+    node = await stored_node(rows, storage, session.session_id, parse_id(node_id, "node"))
     page = await asyncio.to_thread(read_rows, storage, node.storage_uri, offset, limit)
     return RowsPage(
         node_id=node.node_id,

@@ -12,6 +12,7 @@ from modulardata.gateway.api.deps import (
     BusDep,
     EngineDep,
     OwnerDep,
+    ReadModelsDep,
     SessionDep,
     SettingsDep,
     StorageDep,
@@ -53,6 +54,7 @@ async def upload_dataset(
     owner: OwnerDep,
     settings: SettingsDep,
     engine: EngineDep,
+    rows: ReadModelsDep,
     storage: StorageDep,
     bus: BusDep,
 ) -> TaskAcceptedResponse:
@@ -66,6 +68,7 @@ async def upload_dataset(
         request.headers.get("content-type"),
         request.headers.get("content-length"),
         engine,
+        rows,
         bus,
         storage,
         owner=owner,

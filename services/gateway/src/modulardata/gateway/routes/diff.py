@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from modulardata.gateway.api.deps import EngineDep, SessionDep, StorageDep, parse_id
+from modulardata.gateway.api.deps import ReadModelsDep, SessionDep, StorageDep, parse_id
 from modulardata.gateway.application.versions import diff_nodes
 from modulardata.gateway.schemas.diff import NodeDiff
 from modulardata.gateway.schemas.errors import ErrorBody
@@ -21,13 +21,13 @@ async def get_diff(
     session: SessionDep,
     from_node_id: str,
     to_node_id: str,
-    engine: EngineDep,
+    rows: ReadModelsDep,
     storage: StorageDep,
 ) -> NodeDiff:
     """Rows added, removed and changed, columns added, removed and retyped, and changed cells
     per column, from one version to another (both are read whole into memory)."""
     before, after, diff = await diff_nodes(
-        engine,
+        rows,
         storage,
         session.session_id,
         parse_id(from_node_id, "node"),

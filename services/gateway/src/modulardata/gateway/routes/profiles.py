@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
 from modulardata.contracts.profile import Profile
-from modulardata.gateway.api.deps import EngineDep, SessionDep, StorageDep, parse_id
+from modulardata.gateway.api.deps import ReadModelsDep, SessionDep, StorageDep, parse_id
 from modulardata.gateway.application.profiles import ready_profile
 from modulardata.gateway.schemas import examples
 from modulardata.gateway.schemas.errors import ErrorBody
@@ -36,14 +36,14 @@ REPORT_TOKENS = 1_000_000
 async def get_profile(
     session: SessionDep,
     node_id: str,
-    engine: EngineDep,
+    rows: ReadModelsDep,
     storage: StorageDep,
     format: Annotated[Literal["json", "text"], Query(description="json (default) or text")] = (
         "json"
     ),
 ) -> Profile | PlainTextResponse:
     """The profile of a version: columns, statistics and findings with suggested fixes."""
-    profile = await ready_profile(engine, storage, session.session_id, parse_id(node_id, "node"))
+    profile = await ready_profile(rows, storage, session.session_id, parse_id(node_id, "node"))
     if format == "text":
         return PlainTextResponse(to_prompt(profile, REPORT_TOKENS))
     return profile

@@ -13,6 +13,7 @@ from modulardata.gateway.api.deps import (
     BusDep,
     EngineDep,
     OwnerDep,
+    ReadModelsDep,
     SessionDep,
     SettingsDep,
     StorageDep,
@@ -46,7 +47,7 @@ PYTHON_MEDIA_TYPE = "text/x-python; charset=utf-8"
 async def get_recipe(
     session: SessionDep,
     node_id: str,
-    engine: EngineDep,
+    rows: ReadModelsDep,
     storage: StorageDep,
     format: Annotated[
         Literal["json", "python"], Query(description="json (default) or python (a script)")
@@ -54,7 +55,7 @@ async def get_recipe(
 ) -> Recipe | Response:
     """Every step from the upload to this version: as JSON to replay on another session, or as
     a Python script that rebuilds the version from the original file."""
-    recipe = await recipes.recipe_of(engine, storage, session.session_id, parse_id(node_id, "node"))
+    recipe = await recipes.recipe_of(rows, storage, session.session_id, parse_id(node_id, "node"))
     if format == "python":
         return Response(
             render_python(recipe),
@@ -75,6 +76,7 @@ async def replay_recipe(
     session: SessionDep,
     owner: OwnerDep,
     engine: EngineDep,
+    rows: ReadModelsDep,
     bus: BusDep,
     settings: SettingsDep,
     response: Response,
@@ -83,6 +85,7 @@ async def replay_recipe(
     session's head, as one new version; follow the task at GET /v1/tasks/{task_id}."""
     task_id = await recipes.replay_recipe(
         engine,
+        rows,
         bus,
         owner=owner,
         session=session,

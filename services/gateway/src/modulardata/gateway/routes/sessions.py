@@ -7,8 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
-from modulardata.gateway.adapters import readmodel_queries
-from modulardata.gateway.api.deps import BusDep, EngineDep, OwnerDep, SessionDep, SettingsDep
+from modulardata.gateway.api.deps import (
+    BusDep,
+    EngineDep,
+    OwnerDep,
+    ReadModelsDep,
+    SessionDep,
+    SettingsDep,
+)
 from modulardata.gateway.application import sessions
 from modulardata.gateway.schemas.paging import MAX_OFFSET
 from modulardata.gateway.schemas.sessions import (
@@ -43,12 +49,12 @@ async def create_session(
 @router.get("")
 async def list_sessions(
     owner: OwnerDep,
-    engine: EngineDep,
+    rows: ReadModelsDep,
     limit: Annotated[int, Query(ge=1, le=200, description="Sessions per page.")] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Sessions to skip.")] = 0,
 ) -> SessionListResponse:
     """The caller's sessions, newest first."""
-    page, total = await readmodel_queries.owned_sessions(engine, owner, limit=limit, offset=offset)
+    page, total = await rows.sessions(owner, limit=limit, offset=offset)
     return SessionListResponse(
         sessions=[SessionResponse.of(view, count) for view, count in page],
         total=total,
@@ -58,17 +64,15 @@ async def list_sessions(
 
 
 @router.get("/{session_id}")
-async def get_session(session: SessionDep, engine: EngineDep) -> SessionResponse:
+async def get_session(session: SessionDep, rows: ReadModelsDep) -> SessionResponse:
     """The session, its head and how many versions it has."""
-    return SessionResponse.of(
-        session, await readmodel_queries.node_count(engine, session.session_id)
-    )
+    return SessionResponse.of(session, await rows.node_count(session.session_id))
 
 
 @router.get("/{session_id}/history")
-async def get_history(session: SessionDep, engine: EngineDep) -> HistoryResponse:
+async def get_history(session: SessionDep, rows: ReadModelsDep) -> HistoryResponse:
     """Every version of the session and its whole conversation."""
-    return HistoryResponse.of(session, await readmodel_queries.history(engine, session.session_id))
+    return HistoryResponse.of(session, await rows.history(session.session_id))
 
 
 @router.delete(
@@ -78,12 +82,12 @@ async def get_history(session: SessionDep, engine: EngineDep) -> HistoryResponse
     responses={202: {"model": SessionDeletingResponse, "description": "Still being deleted."}},
 )
 async def delete_session(
-    session: SessionDep, owner: OwnerDep, engine: EngineDep, bus: BusDep, settings: SettingsDep
+    session: SessionDep, owner: OwnerDep, rows: ReadModelsDep, bus: BusDep, settings: SettingsDep
 ) -> Response:
     """Delete the session for good: its uploads and versions leave storage, its history and
     its events become unreadable; 202 if that takes longer than the wait."""
     gone = await sessions.delete_session(
-        engine, bus, owner, session.session_id, settings.session_wait_s
+        rows, bus, owner, session.session_id, settings.session_wait_s
     )
     if gone:
         return Response(status_code=204)

@@ -9,8 +9,9 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from modulardata.gateway.adapters import readmodel_queries
-from modulardata.gateway.api.deps import EngineDep, OwnerDep, TaskDep
+from modulardata.gateway.api.deps import OwnerDep, ReadModelsDep, TaskDep
+from modulardata.gateway.application import read_models
+from modulardata.gateway.application.read_models import OwnedTask, ReadModels
 from modulardata.gateway.schemas import examples
 from modulardata.gateway.schemas.errors import ErrorBody
 from modulardata.gateway.schemas.tasks import TaskResponse
@@ -38,15 +39,15 @@ async def get_task(task: TaskDep) -> TaskResponse:
         404: {"model": ErrorBody},
     },
 )
-async def stream_task(task: TaskDep, owner: OwnerDep, engine: EngineDep) -> EventSourceResponse:
+async def stream_task(task: TaskDep, owner: OwnerDep, rows: ReadModelsDep) -> EventSourceResponse:
     """The task's stages as Server-Sent Events: one `stage` event per stage reached (data:
     {stage, at}), then one `result` event with the whole task (as GET /v1/tasks/{id} gives it)
     once it has finished; the stream then ends."""
-    return EventSourceResponse(_task_events(task, owner, engine), ping=15)
+    return EventSourceResponse(_task_events(task, owner, rows), ping=15)
 
 
 async def _task_events(
-    task: readmodel_queries.OwnedTask, owner: str, engine: EngineDep
+    task: OwnedTask, owner: str, rows: ReadModels
 ) -> AsyncIterator[ServerSentEvent]:
     sent = 0
     while True:
@@ -59,4 +60,4 @@ async def _task_events(
             yield ServerSentEvent(data=response.model_dump_json(), event="result")
             return
         await asyncio.sleep(POLL_S)
-        task = await readmodel_queries.owned_task(engine, task.task_id, owner)
+        task = await read_models.owned_task(rows, task.task_id, owner)

@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from modulardata.contracts.text import ChatText
-from modulardata.gateway.adapters.readmodel_queries import History
+from modulardata.gateway.application.read_models import History
 from modulardata.gateway.schemas.examples import (
     AT,
     CLEANED,

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from modulardata.contracts.text import Name
 from modulardata.contracts.values import ColumnSchema
-from modulardata.gateway.adapters.readmodel_queries import History
+from modulardata.gateway.application.read_models import History
 from modulardata.gateway.schemas.examples import (
     AT,
     CLEANED,

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from modulardata.contracts.tasks import FINISHED_STATUSES, TaskStatus
 from modulardata.contracts.values import ChangeSummary
-from modulardata.gateway.adapters.readmodel_queries import OwnedTask
+from modulardata.gateway.application.read_models import OwnedTask
 from modulardata.gateway.schemas.errors import ErrorDetail
 from modulardata.gateway.schemas.examples import FINISHED_TASK, ROOT_ID, SESSION_ID, TASK_ID, shown
 
