@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from modulardata.contracts.envelope import Envelope
 from modulardata.versioning import eventlog, sealing, sessionkeys
-from modulardata.versioning.eventlog import RecordedEvent as RecordedEvent  # projector imports
+from modulardata.versioning.eventlog import RecordedEvent
 from modulardata.versioning.exceptions import ConcurrencyConflict
 from modulardata.versioning.following import CHANNEL
 

@@ -47,7 +47,7 @@ from modulardata.readmodels.views import (
     TaskView,
 )
 from modulardata.versioning import eventstore
-from modulardata.versioning.eventstore import RecordedEvent
+from modulardata.versioning.eventlog import RecordedEvent
 from modulardata.versioning.exceptions import FAILURES
 
 log = logging.getLogger(__name__)
