@@ -1,4 +1,5 @@
-"""Sessions: created, served at once, listed with their history and data, owned, deleted."""
+"""Sessions: created, served at once, listed with their history and data, owned, deleted; what
+is only read is served from read models in memory, the rest by the whole app on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,10 +8,9 @@ import io
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
+import httpx
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import update
-from sqlmodel import col
 
 from modulardata.contracts.commands import DeleteSession
 from modulardata.gateway.adapters.api_keys import Scope, create_api_key
@@ -25,6 +25,7 @@ from services.gateway.tests.harness import (
     Gateway,
     csv_upload,
 )
+from services.gateway.tests.routes.stored_versions import SESSION, Versions
 
 
 async def test_a_session_is_created_for_the_local_key(gateway: Gateway) -> None:
@@ -77,26 +78,29 @@ async def test_a_projected_session_keeps_the_date_it_was_accepted(gateway: Gatew
     assert session["updated_at"] >= created["created_at"]
 
 
-async def test_an_accepted_session_the_log_never_saw_expires(gateway: Gateway) -> None:
-    session_id = uuid4()
-    await gateway.add(
-        AcceptedSession(
-            session_id=session_id,
-            owner=LOCAL_OWNER,
-            created_at=datetime.now(UTC) - UNSEEN_EXPIRY - timedelta(seconds=1),
-        )
+async def test_an_accepted_session_the_log_never_saw_expires(
+    read_views: httpx.AsyncClient, versions: Versions
+) -> None:
+    lost, fresh = uuid4(), uuid4()
+    long_ago = datetime.now(UTC) - UNSEEN_EXPIRY - timedelta(seconds=1)
+    versions.read_models.add(
+        AcceptedSession(session_id=lost, owner=SESSION.owner, created_at=long_ago),
+        AcceptedSession(session_id=fresh, owner=SESSION.owner),
     )
-    response = await gateway.client.get(f"/v1/sessions/{session_id}")
+    response = await read_views.get(f"/v1/sessions/{lost}")
     assert (response.status_code, response.json()["error"]["code"]) == (404, "session_not_found")
-    listed = (await gateway.client.get("/v1/sessions")).json()["sessions"]
-    assert str(session_id) not in {session["session_id"] for session in listed}
+    assert (await read_views.get(f"/v1/sessions/{fresh}")).status_code == 200
+    listed = (await read_views.get("/v1/sessions")).json()["sessions"]
+    assert [session["session_id"] for session in listed] == [str(fresh)]
 
 
-async def test_a_session_its_history_and_its_data(gateway: Gateway) -> None:
-    session_id = await gateway.new_session()
+async def test_a_session_its_history_and_its_data(
+    read_views: httpx.AsyncClient, versions: Versions
+) -> None:
     table = pa.table({"id": [1, 2, 3], "city": ["Oslo", None, "Lima, Peru"]})
+    session_id = SESSION.session_id
     key = f"nodes/{session_id}/root.parquet"
-    with gateway.storage.writer(key) as sink:
+    with versions.storage.writer(key) as sink:
         pq.write_table(table, sink)
     root_id, child_id, message_id = uuid4(), uuid4(), uuid4()
     columns = [{"name": "id", "dtype": "int64"}, {"name": "city", "dtype": "string"}]
@@ -106,7 +110,7 @@ async def test_a_session_its_history_and_its_data(gateway: Gateway) -> None:
             node_id=node_id,
             session_id=session_id,
             parent_id=parent,
-            storage_uri=gateway.storage.uri_for(key),
+            storage_uri=versions.storage.uri_for(key),
             content_hash="0" * 64,
             row_count=3,
             column_count=2,
@@ -126,15 +130,18 @@ async def test_a_session_its_history_and_its_data(gateway: Gateway) -> None:
         created_at=NOW,
         position=5,
     )
-    await gateway.add(node(child_id, root_id, message_id, 6), node(root_id, None, None, 2), chat)
-    async with gateway.engine.begin() as conn:
-        await conn.execute(
-            update(SessionView)
-            .where(col(SessionView.session_id) == session_id)
-            .values(head_node_id=child_id)
-        )
+    other_session = SessionView(
+        session_id=uuid4(), owner=SESSION.owner, created_at=NOW, updated_at=NOW
+    )
+    versions.read_models.add(
+        SESSION.model_copy(update={"head_node_id": child_id}),
+        other_session,
+        node(child_id, root_id, message_id, 6),
+        node(root_id, None, None, 2),
+        chat,
+    )
 
-    session = (await gateway.client.get(f"/v1/sessions/{session_id}")).json()
+    session = (await read_views.get(f"/v1/sessions/{session_id}")).json()
     assert (session["head_node_id"], session["node_count"]) == (str(child_id), 2)
     assert set(session) == {
         "session_id",
@@ -145,7 +152,7 @@ async def test_a_session_its_history_and_its_data(gateway: Gateway) -> None:
         "node_count",
     }
 
-    history = (await gateway.client.get(f"/v1/sessions/{session_id}/history")).json()
+    history = (await read_views.get(f"/v1/sessions/{session_id}/history")).json()
     assert history["head_node_id"] == str(child_id)
     nodes = [(n["node_id"], n["parent_id"], n["message"], n["is_head"]) for n in history["nodes"]]
     assert nodes == [
@@ -156,7 +163,7 @@ async def test_a_session_its_history_and_its_data(gateway: Gateway) -> None:
     assert [m["chat_message_id"] for m in history["messages"]] == [str(message_id)]
 
     base = f"/v1/sessions/{session_id}/nodes/{root_id}/data"
-    as_csv = await gateway.client.get(base)
+    as_csv = await read_views.get(base)
     assert as_csv.status_code == 200
     assert as_csv.headers["content-type"].startswith("text/csv")
     assert f'filename="{root_id}.csv"' in as_csv.headers["content-disposition"]
@@ -166,12 +173,13 @@ async def test_a_session_its_history_and_its_data(gateway: Gateway) -> None:
         ["2", ""],
         ["3", "Lima, Peru"],
     ]
-    as_parquet = await gateway.client.get(base, params={"format": "parquet"})
+    as_parquet = await read_views.get(base, params={"format": "parquet"})
     assert as_parquet.headers["content-type"] == "application/vnd.apache.parquet"
     assert pq.read_table(io.BytesIO(as_parquet.content)).equals(table)
 
-    other_session = await gateway.new_session()
-    elsewhere = await gateway.client.get(f"/v1/sessions/{other_session}/nodes/{root_id}/data")
+    elsewhere = await read_views.get(
+        f"/v1/sessions/{other_session.session_id}/nodes/{root_id}/data"
+    )
     assert elsewhere.json()["error"]["code"] == "node_not_found"
 
 
