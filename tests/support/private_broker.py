@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -37,10 +38,14 @@ class PrivateBroker:
         self._run("down")
 
     def kill(self) -> None:
-        """SIGKILL it, as a crash would, and wait until its process has gone."""
+        """SIGKILL it, as a crash would, and wait until its port refuses connections (its
+        threads end, and its sockets close, some time after the signal)."""
         pid = int((self.run_dir / "kafka" / "kafka.pid").read_text())
         os.kill(pid, signal.SIGKILL)
-        while Path(f"/proc/{pid}").exists() and "Z" not in _state(pid):
+        deadline = time.monotonic() + 30
+        while _accepts(self.port):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the killed broker (pid {pid}) still accepts connections")
             time.sleep(0.01)
 
     def clean(self) -> None:
@@ -60,9 +65,7 @@ class PrivateBroker:
         subprocess.run(["bash", str(KAFKA_SH), command], env=env, check=True)
 
 
-def _state(pid: int) -> str:
-    """The process's state letter (Z for a zombie), or "" if it has gone."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, IndexError):
-        return ""
+def _accepts(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", port)) == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from uuid import uuid4
 
+import pytest
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
@@ -14,6 +15,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from modulardata.contracts import topics
 from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.events import HeadMoved
+from modulardata.messaging import tracing
 from modulardata.messaging.bus import Bus
 from modulardata.messaging.settings import KafkaSettings
 from modulardata.messaging.tracing import stamped
@@ -30,11 +32,15 @@ def test_outside_a_span_an_envelope_is_left_as_it_is() -> None:
     assert stamped(envelope) is envelope and envelope.trace == {}
 
 
-async def test_a_message_sent_in_a_span_is_handled_in_a_child_span_of_its_trace() -> None:
+async def test_a_message_sent_in_a_span_is_handled_in_a_child_span_of_its_trace(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     spans = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(spans))
     tracer = provider.get_tracer("test")
+    # The process's global provider may be another library's already: the bus's spans go here.
+    monkeypatch.setattr(tracing, "TRACER", tracer)
     bus = Bus(KafkaBroker(), KafkaSettings(topic_prefix=f"t{uuid4().hex[:6]}."))
     received: list[Envelope] = []
 
@@ -44,7 +50,6 @@ async def test_a_message_sent_in_a_span_is_handled_in_a_child_span_of_its_trace(
 
     received_in: list[trace.SpanContext] = []
     bus.subscribe(topics.EVENTS, "g", handle)
-    trace.set_tracer_provider(provider)
     async with TestKafkaBroker(bus.broker):
         with tracer.start_as_current_span("request") as request:
             await bus.publish(_envelope(), topics.EVENTS)

@@ -56,12 +56,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
     broker = make_broker(settings, client_id="modulardata-gateway")
     gateway_metrics = GatewayMetrics()
+    # A connection of its own each time: one an outage left broken would pass for a new one.
     probe_engine = make_engine(
-        settings.database_url,
-        pool_size=1,
-        max_overflow=0,
-        connect_timeout_s=settings.database_connect_timeout_s,
-        pre_ping=False,
+        settings.database_url, connect_timeout_s=settings.database_connect_timeout_s, pooled=False
     )
     engine = make_engine(
         settings.database_url,

@@ -61,6 +61,9 @@ class LinkWatcher:
         failure: BaseException | None = TimeoutError(f"no answer within {self._timeout_s} s")
         if done:
             failure = None if self._probing.cancelled() else self._probing.exception()
+        return self._verdict(failure)
+
+    def _verdict(self, failure: BaseException | None) -> bool:
         up = failure is None
         if self.up and not up:
             log.warning(
@@ -74,15 +77,16 @@ class LinkWatcher:
 
     async def admits(self) -> bool:
         """Whether a request needing the link may go on: the last verdict, confirmed by the
-        quick probe if there is one (when that fails, a full probe decides at once)."""
+        quick probe if there is one; its failure is conclusive (a refused connection), so it
+        is not held up by a full probe still in flight."""
         if not self.up:
             return False
         if self._quick_probe is None:
             return True
         try:
             await asyncio.wait_for(self._quick_probe(), self._timeout_s)
-        except Exception:
-            return await self.check()
+        except Exception as exc:
+            return self._verdict(exc)
         return True
 
     async def watch(self) -> None:
