@@ -38,6 +38,8 @@ def traced_stack(
             extra_env={
                 "OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint,
                 "OTEL_BSP_SCHEDULE_DELAY": "100",
+                # Other tests quiet CrewAI in this process, which turns the SDK off.
+                "OTEL_SDK_DISABLED": "false",
             },
         )
         try:

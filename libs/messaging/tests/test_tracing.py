@@ -35,6 +35,7 @@ def test_outside_a_span_an_envelope_is_left_as_it_is() -> None:
 async def test_a_message_sent_in_a_span_is_handled_in_a_child_span_of_its_trace(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.delenv("OTEL_SDK_DISABLED", raising=False)  # other tests quiet CrewAI
     spans = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(spans))

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from modulardata.agents.config import DEFAULT_OLLAMA_MODEL, PROVIDER_KEYS, AgentsSettings
+from modulardata.agents.config import (
+    DEFAULT_OLLAMA_MODEL,
+    PROVIDER_KEYS,
+    QUIET_CREWAI,
+    AgentsSettings,
+    quiet_crewai,
+)
 
 VARIABLES = (
     "MODULARDATA_LLM",
@@ -44,3 +52,17 @@ def test_an_ollama_url_alone_serves_the_default_local_model(
 ) -> None:
     monkeypatch.setenv("OLLAMA_HOST", "http://127.0.0.1:11434")
     assert AgentsSettings().model() == (DEFAULT_OLLAMA_MODEL, "http://127.0.0.1:11434")
+
+
+def test_quieting_crewai_keeps_the_sdk_on_when_traces_are_exported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in QUIET_CREWAI:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")
+    quiet_crewai()
+    assert "OTEL_SDK_DISABLED" not in os.environ
+    assert os.environ["CREWAI_DISABLE_TELEMETRY"] == "true"
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT")
+    quiet_crewai()
+    assert os.environ["OTEL_SDK_DISABLED"] == "true"

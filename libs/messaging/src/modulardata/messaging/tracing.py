@@ -25,9 +25,14 @@ TRACER = trace.get_tracer("modulardata")
 _ENDPOINTS = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
 
 
+def exporting() -> bool:
+    """Whether an OTLP endpoint is configured, so spans are to be exported."""
+    return any(os.environ.get(name) for name in _ENDPOINTS)
+
+
 def configure_tracing(service: str) -> None:
     """Export this process's spans as `service` when an OTLP endpoint is configured."""
-    if not any(os.environ.get(name) for name in _ENDPOINTS):
+    if not exporting():
         return
     resource = Resource.create({SERVICE_NAME: f"modulardata-{service}"})
     provider = TracerProvider(resource=resource)

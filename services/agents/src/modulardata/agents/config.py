@@ -8,6 +8,7 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
 from modulardata.messaging.settings import WorkerSettings
+from modulardata.messaging.tracing import exporting
 from modulardata.storage.settings import StorageSettings
 
 QUIET_CREWAI = {
@@ -22,12 +23,14 @@ waits about 15 s for a collector that is not there."""
 
 
 def quiet_crewai() -> None:
-    """Turn CrewAI telemetry and tracing off, unless the environment already sets them.
+    """Turn CrewAI telemetry and tracing off, unless the environment already sets them; the
+    OpenTelemetry SDK stays on when an OTLP endpoint is configured, for the service's traces.
 
     Must run before crewai is imported: it reads these variables at import time.
     """
     for name, value in QUIET_CREWAI.items():
-        os.environ.setdefault(name, value)
+        if name != "OTEL_SDK_DISABLED" or not exporting():
+            os.environ.setdefault(name, value)
 
 
 PROVIDER_KEYS = {
