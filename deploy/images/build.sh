@@ -86,13 +86,14 @@ ulimit_flags() {
   echo "--ulimit nofile=$(ulimit -Hn):$(ulimit -Hn) --ulimit nproc=$nproc:$nproc"
 }
 
+# The base image holds its recipe as a label, so a run folder of another clone (CI's) reuses it.
 debian_base_image() {
-  local rootfs="$run/rootfs-$suite.tar" stamp="$run/rootfs-$suite.recipe"
-  local current=""
-  [[ -f "$stamp" ]] && current="$(<"$stamp")"
-  if podman image exists "$debian_base" && [[ "$current" == "$base_recipe" ]]; then
+  local rootfs="$run/rootfs-$suite.tar" stamp="$run/rootfs-$suite.recipe" current=""
+  if podman image exists "$debian_base" && [[ "$(podman image inspect --format \
+      '{{ index .Labels "modulardata.recipe" }}' "$debian_base")" == "$base_recipe" ]]; then
     return 0
   fi
+  [[ -f "$stamp" ]] && current="$(<"$stamp")"
   if [[ ! -f "$rootfs" || "$current" != "$base_recipe" ]]; then
     [[ $(id -u) -eq 0 ]] || die "debootstrap needs root to make the base image"
     local dir="$run/rootfs-$suite"
@@ -108,7 +109,8 @@ debian_base_image() {
     echo "$base_recipe" >"$stamp"
   fi
   log "importing $rootfs as $debian_base"
-  podman import --change 'CMD ["/bin/bash"]' "$rootfs" "$debian_base" >/dev/null
+  podman import --change 'CMD ["/bin/bash"]' --change "LABEL modulardata.recipe=\"$base_recipe\"" \
+    "$rootfs" "$debian_base" >/dev/null
 }
 
 build() {

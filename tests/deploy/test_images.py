@@ -53,6 +53,18 @@ def test_a_service_image_installs_its_package_and_runs_its_command(service: str)
     assert command[0] in pyproject["project"]["scripts"]
 
 
+def test_the_dependencies_layer_sees_every_workspace_member() -> None:
+    members = sorted(str(p.parent.relative_to(ROOT)) for p in ROOT.glob("*/*/pyproject.toml"))
+    builder = containerfile_stages()["builder"]
+    assert [f"COPY {m}/pyproject.toml {m}/" for m in members] == [
+        line for line in builder if line.startswith("COPY ") and "/pyproject.toml " in line
+    ]
+    for service in SERVICES:
+        build = containerfile_stages()[f"build-{service}"]
+        deps = f"--no-install-workspace --package modulardata-{service}"
+        assert deps in build[0] and build[1] == "COPY . .", build
+
+
 def test_the_runtime_runs_as_a_fixed_unprivileged_user() -> None:
     assert "USER 10001:10001" in containerfile_stages()["runtime"]
 

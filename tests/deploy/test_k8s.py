@@ -31,7 +31,7 @@ SCALED_ON_LAG = {
     "executor": (EXECUTOR_GROUP, topics.EXECUTOR_COMMANDS),
     "profiler": (PROFILER_GROUP, topics.PROFILER_COMMANDS),
 }
-SANDBOX_CAPABILITIES = {"SYS_ADMIN", "SETUID", "SETGID"}
+SANDBOX_CAPABILITIES = {"SYS_ADMIN", "SETUID", "SETGID", "KILL"}
 INFRASTRUCTURE_IMAGES = ("apache/kafka:", "postgres:", "minio/minio:", "minio/mc:")
 
 
@@ -127,7 +127,7 @@ def test_the_services_run_non_root_with_nothing_to_spare(
             assert context["readOnlyRootFilesystem"] is True, name
             assert context["capabilities"]["drop"] == ["ALL"], name
             if name == "executor":
-                # Root only of its own user namespace, with the sandbox's three capabilities.
+                # Root only of its own user namespace, with the sandbox's four capabilities.
                 assert pod["hostUsers"] is False
                 assert set(context["capabilities"]["add"]) == SANDBOX_CAPABILITIES
             else:
@@ -236,6 +236,13 @@ def test_kafka_and_postgresql_pods_carry_the_labels_the_policies_name() -> None:
     assert cluster["inheritedMetadata"]["labels"]["modulardata.io/role"] == "postgresql"
 
 
+def _consumers_per_replica(deployment: Manifest) -> int:
+    """Consumers a replica runs in its group: the profiler's read workers, else one."""
+    env = deployment["spec"]["template"]["spec"]["containers"][0].get("env", [])
+    workers = [e["value"] for e in env if e["name"] == "MODULARDATA_PROFILER_READ_WORKERS"]
+    return int(workers[0]) if workers else 1
+
+
 def test_the_workers_scale_on_their_own_lag_within_the_partitions(
     overlay: tuple[str, list[Manifest]],
 ) -> None:
@@ -252,7 +259,9 @@ def test_the_workers_scale_on_their_own_lag_within_the_partitions(
         assert trigger["metadata"]["consumerGroup"] == group
         assert trigger["metadata"]["topic"] == topic
         assert trigger["metadata"]["bootstrapServers"] == config["KAFKA_BOOTSTRAP_SERVERS"]
-        assert 2 <= spec["minReplicaCount"] <= spec["maxReplicaCount"] <= partitions
+        consumers = _consumers_per_replica(_of(objects, "Deployment")[name])
+        assert 2 <= spec["minReplicaCount"] <= spec["maxReplicaCount"]
+        assert spec["maxReplicaCount"] * consumers <= partitions, name
     for deployment in _of(objects, "Deployment").values():
         assert 2 <= deployment["spec"]["replicas"] <= partitions
 

@@ -4,60 +4,34 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
-from modulardata.storage import S3Storage, open_storage
 from tests.integration.conftest import new_session, upload, wait_task
 from tests.support.postgres import fresh_database
+from tests.support.s3 import s3_bucket
 from tests.support.stack import Stack
 
 CUSTOMERS = Path(__file__).parents[2] / "examples" / "customers.csv"
-AWS_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_CONFIG_FILE": os.devnull,
-    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-}
 
 
 @pytest.fixture(scope="module")
 def s3_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, str]]:
     """A second stack whose storage is a bucket on a moto server; yields it and the bucket."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    bucket = f"md-{uuid.uuid4().hex[:12]}"
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in AWS_ENV.items():
-            patch.setenv(name, value)
-        storage = open_storage(f"s3://{bucket}/data", endpoint_url=endpoint)
-        assert isinstance(storage, S3Storage)
-        storage.ensure_bucket()
-    with fresh_database("s3") as database_url:
+    with s3_bucket() as (storage_env, bucket), fresh_database("s3") as database_url:
         stack = Stack(
             database_url=database_url,
             workdir=tmp_path_factory.mktemp("s3-stack"),
-            extra_env={
-                **AWS_ENV,
-                "STORAGE_URL": f"s3://{bucket}/data",
-                "AWS_ENDPOINT_URL": endpoint,
-            },
+            extra_env=storage_env,
         )
         stack.start()
         try:
             yield stack, bucket
         finally:
             stack.stop()
-            server.stop()
 
 
 def test_upload_and_download_through_s3(s3_stack: tuple[Stack, str]) -> None:
