@@ -4,6 +4,7 @@ and a broker's refusal is an error naming why, not topics silently missing; the 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -36,7 +37,12 @@ async def test_topics_get_the_partitions_and_replicas_of_the_settings(
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     await admin.start()
     try:
-        [described] = await admin.describe_topics([settings.topic_prefix + topics.EVENTS])
+        # A topic just created may be described before its partitions reach the metadata.
+        for _ in range(100):
+            [described] = await admin.describe_topics([settings.topic_prefix + topics.EVENTS])
+            if described["partitions"]:
+                break
+            await asyncio.sleep(0.1)
     finally:
         await admin.close()
     assert len(described["partitions"]) == 4
