@@ -113,6 +113,9 @@ class Session:
         return {"tasks": results, "history": history.json()}
 
 
+# The image build comes first: minutes from nothing (debootstrap, every dependency), about two
+# after a code change, seconds when nothing changed.
+@pytest.mark.timeout(2400)
 def test_two_containers_of_every_service_serve_sessions_at_once(
     containers: ContainerStack,
 ) -> None:
