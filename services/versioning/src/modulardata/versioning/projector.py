@@ -233,7 +233,6 @@ async def apply(conn: AsyncConnection, recorded: RecordedEvent) -> None:
             conn,
             envelope.correlation_id,
             plan=event.plan.model_dump(mode="json"),
-            code=event.code,
             explanation=event.explanation,
         )
     elif isinstance(event, TaskEvent):
