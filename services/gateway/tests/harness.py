@@ -29,7 +29,10 @@ LOCAL_OWNER = key_id_for(hash_key(LOCAL_KEY))
 UNPROJECTED = "never projected"
 UNDELETED = "never deleted"
 MAX_UPLOAD = 100_000
-PUBLISH_TIMEOUT_S = 0.5
+PUBLISH_TIMEOUT_S = 10.0
+"""Generous: the fake consumers write to PostgreSQL inside the publish, slow on a loaded host."""
+CONFIRM_TIMEOUT_S = 0.5
+"""The deadline of a test that holds the broker's confirmation back on purpose."""
 NOW = datetime.now(UTC)
 PROFILER_ANSWERS: dict[bytes, tuple[str, str | None]] = {
     b"ok,read\n1,2\n": ("succeeded", None),

@@ -13,6 +13,7 @@ from sqlmodel import col
 
 from modulardata.readmodels.views import SessionView, TaskView
 from services.gateway.tests.harness import (
+    CONFIRM_TIMEOUT_S,
     LOCAL_OWNER,
     MAX_UPLOAD,
     NOW,
@@ -211,6 +212,7 @@ async def test_an_upload_kafka_confirms_too_late_is_kept_until_it_is_known_lost(
         return delivery
 
     monkeypatch.setattr(gateway.bus.broker, "publish", held)
+    monkeypatch.setattr(gateway.bus.settings, "publish_timeout_s", CONFIRM_TIMEOUT_S)
     response = await gateway.client.post(
         f"/v1/sessions/{session_id}/datasets", **csv_upload(b"a\n1\n")
     )

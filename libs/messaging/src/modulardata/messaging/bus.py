@@ -86,12 +86,12 @@ class Bus:
 
     def __init__(self, broker: KafkaBroker, settings: KafkaSettings) -> None:
         self.broker = broker
-        self._settings = settings
+        self.settings = settings
         self._followed: set[asyncio.Task[None]] = set()
 
     def topic(self, base: str) -> str:
         """The concrete name of a base topic in this deployment."""
-        return topics.topic_name(base, self._settings.topic_prefix)
+        return topics.topic_name(base, self.settings.topic_prefix)
 
     async def publish(
         self, envelope: Envelope, base_topic: str, *, if_lost: Undo | None = None
@@ -102,7 +102,7 @@ class Bus:
         Within `publish_timeout_s` when it is set: `NotPublished` if the producer failed or
         never took the message in time, `PublishUnconfirmed` if it holds the message unconfirmed
         (then `if_lost` runs later, should it fail)."""
-        timeout_s = self._settings.publish_timeout_s
+        timeout_s = self.settings.publish_timeout_s
         envelope = stamped(envelope)
         delivery: object = None
         try:
@@ -170,10 +170,10 @@ class Bus:
 
         @self.broker.subscriber(
             self.topic(base_topic),
-            group_id=topics.topic_name(group_id, self._settings.topic_prefix),
+            group_id=topics.topic_name(group_id, self.settings.topic_prefix),
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
-            fetch_max_wait_ms=self._settings.fetch_max_wait_ms,
+            fetch_max_wait_ms=self.settings.fetch_max_wait_ms,
             max_workers=concurrency,
         )
         async def consume(message: KafkaMessage) -> None:
@@ -194,7 +194,7 @@ class Bus:
         self, envelope: Envelope, handle: Handler, classifier: FailureClassifier
     ) -> _Failure | None:
         """Handle with retries; the failure to dead-letter, or None once it was handled."""
-        settings = self._settings
+        settings = self.settings
         deadline = time.monotonic() + settings.retry_budget_s
         delay = settings.retry_backoff_s
         attempts = 0
