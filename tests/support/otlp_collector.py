@@ -23,6 +23,8 @@ class ExportedSpan:
     span_id: str
     parent_span_id: str
     attributes: dict[str, str]
+    start_ns: int
+    end_ns: int
 
 
 class OtlpCollector:
@@ -80,6 +82,8 @@ def _spans(request: ExportTraceServiceRequest) -> list[ExportedSpan]:
                         span_id=span.span_id.hex(),
                         parent_span_id=span.parent_span_id.hex(),
                         attributes={a.key: a.value.string_value for a in span.attributes},
+                        start_ns=span.start_time_unix_nano,
+                        end_ns=span.end_time_unix_nano,
                     )
                 )
     return found
