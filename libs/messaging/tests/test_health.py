@@ -61,7 +61,7 @@ async def test_the_probes_follow_the_service(infrastructure: Source) -> None:
             database_answers = True
 
             assert (await client.get("/livez")).status_code == 200
-            assert (await client.get("/metrics")).status_code == 404
+            assert (await client.get("/nothing")).status_code == 404
             assert (await client.post("/livez")).status_code == 405
             await bus.publish(_envelope(), topics.EVENTS)
             await asyncio.wait_for(held.wait(), timeout=30)

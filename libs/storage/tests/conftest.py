@@ -8,6 +8,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from modulardata.storage import LocalStorage, ObjectStorage, S3Storage, open_storage
+from modulardata.storage.counting import CountingStorage
 
 
 @pytest.fixture(scope="session")
@@ -52,8 +53,14 @@ def local_storage(tmp_path_factory: pytest.TempPathFactory) -> LocalStorage:
     return storage
 
 
-@pytest.fixture(params=["local", "s3"])
+@pytest.fixture
+def counting_storage(local_storage: LocalStorage) -> CountingStorage:
+    """The counting wrapper keeps the contract of what it wraps."""
+    return CountingStorage(local_storage, lambda size: None)
+
+
+@pytest.fixture(params=["local", "s3", "counting"])
 def storage(request: pytest.FixtureRequest) -> ObjectStorage:
-    """The contract suite's subject: each backend in turn."""
+    """The contract suite's subject: each backend in turn, and the counting wrapper."""
     backend: ObjectStorage = request.getfixturevalue(f"{request.param}_storage")
     return backend

@@ -27,6 +27,7 @@ from modulardata.contracts.events import (
     TaskProgressed,
     TransformationPlanned,
 )
+from modulardata.messaging.metrics import WorkerMetrics
 from modulardata.sandbox.sandbox import Sandbox
 from modulardata.storage import LocalStorage
 from services.agents.evaluation.session import load_customers
@@ -43,7 +44,8 @@ class Agents(ServiceBroker):
         self.settings = AgentsSettings(
             storage_url=root.as_uri(), topic_prefix=f"t{uuid4().hex[:8]}."
         )
-        super().__init__(create_broker(self.settings, planner), self.settings, topics.AGENTS_EVENTS)
+        broker = create_broker(self.settings, planner, WorkerMetrics())
+        super().__init__(broker, self.settings, topics.AGENTS_EVENTS)
         self.storage = LocalStorage(root)
         self.commands: list[Envelope] = []
         source = tmp_path / "head.parquet"

@@ -23,6 +23,7 @@ from modulardata.contracts.events import (
 from modulardata.executor.config import ExecutorSettings
 from modulardata.executor.main import create_app, create_broker
 from modulardata.executor.versions import transformation_node_id
+from modulardata.messaging.metrics import WorkerMetrics
 from modulardata.sandbox.sandbox import Sandbox
 from modulardata.storage import LocalStorage, sha256_file
 from modulardata.storage.layout import version_key
@@ -33,7 +34,9 @@ class Executor(ServiceBroker):
     """The executor's broker, with the events and dead letters it publishes collected."""
 
     def __init__(self, settings: ExecutorSettings, storage: LocalStorage, sandbox: Sandbox) -> None:
-        super().__init__(create_broker(settings, sandbox), settings, topics.EXECUTOR_EVENTS)
+        self.metrics = WorkerMetrics()
+        broker = create_broker(settings, sandbox, self.metrics)
+        super().__init__(broker, settings, topics.EXECUTOR_EVENTS)
         self.storage = storage
 
     def command(self, tmp_path: Path, code: str, frame: pd.DataFrame | None = None) -> Envelope:

@@ -23,6 +23,7 @@ from modulardata.contracts.events import (
     TaskProgressed,
 )
 from modulardata.contracts.limits import DatasetLimits
+from modulardata.messaging.metrics import WorkerMetrics
 from modulardata.profiler.config import ProfilerSettings
 from modulardata.profiler.main import create_app, create_broker
 from modulardata.profiler.readers import UploadReaders, read_outcome
@@ -37,7 +38,8 @@ class Profiler(ServiceBroker):
     """The profiler's broker, with the events and dead letters it publishes collected."""
 
     def __init__(self, settings: ProfilerSettings, storage: LocalStorage) -> None:
-        super().__init__(create_broker(settings), settings, topics.PROFILER_EVENTS)
+        self.metrics = WorkerMetrics()
+        super().__init__(create_broker(settings, self.metrics), settings, topics.PROFILER_EVENTS)
         self.settings = settings
         self.storage = storage
 
@@ -101,6 +103,9 @@ async def test_an_upload_becomes_a_stored_parquet_version(
     assert profile.source is not None and profile.source.delimiter == ","
     assert profiled.finding_count == len(profile.findings)
     assert profiler.dead == []
+    stored = sum(profiler.storage.size(u) for u in (ingested.storage_uri, profiled.profile_uri))
+    written = profiler.metrics.registry.get_sample_value("modulardata_storage_written_bytes_total")
+    assert written == stored
 
 
 async def test_a_redelivered_command_makes_the_same_node_and_messages(
@@ -165,20 +170,25 @@ def test_an_unexpected_failure_fails_the_task(
     monkeypatch.setattr("modulardata.profiler.readers.ingest_upload", broken)
     command = profiler.upload(tmp_path, b"a\n1\n").open()
     assert isinstance(command, IngestDataset)
-    (failed,) = read_outcome(profiler.settings, command, uuid4(), DatasetLimits())
+    storage = profiler.settings.open_storage()
+    (failed,) = read_outcome(storage, command, uuid4(), DatasetLimits())
     assert isinstance(failed, IngestionFailed)
     assert failed.code == "unreadable"
     assert "bug" not in failed.reason
 
 
 async def test_a_read_over_its_budget_fails_its_task(profiler: Profiler, tmp_path: Path) -> None:
-    readers = UploadReaders(profiler.settings, DatasetLimits(), workers=1, budget_s=0.001)
+    stored: list[int] = []
+    readers = UploadReaders(
+        profiler.settings, DatasetLimits(), workers=1, budget_s=0.001, written=stored.append
+    )
     command = profiler.upload(tmp_path, b"a\n1\n").open()
     assert isinstance(command, IngestDataset)
     (failed,) = await readers.read(command, uuid4())
     assert isinstance(failed, IngestionFailed)
     assert failed.code == "too_slow_to_read"
     assert "(MODULARDATA_PROFILER_READ_BUDGET_S)" in failed.reason
+    assert stored == []
 
 
 def _profile_version(profiler: Profiler, tmp_path: Path, data: bytes) -> Envelope:

@@ -40,6 +40,7 @@ from modulardata.contracts.deadletters import (
 )
 from modulardata.contracts.envelope import Envelope
 from modulardata.messaging.failures import FailureClassifier
+from modulardata.messaging.metrics import note_dead_letter, note_given_up, note_retry
 from modulardata.messaging.settings import KafkaSettings
 from modulardata.messaging.tracing import handling, stamped
 
@@ -218,6 +219,7 @@ class Bus:
                     return _Failure("retry_budget_exhausted", repr(exc), attempts)
                 if not transient and attempts >= settings.dead_letter_attempts:
                     return _Failure("handler_failed", repr(exc), attempts)
+            note_retry()
             await asyncio.sleep(delay)
             delay = min(delay * 2, settings.retry_backoff_max_s)
 
@@ -231,6 +233,7 @@ class Bus:
         record = message.raw_message
         assert not isinstance(record, tuple)  # one message at a time, never batches
         body: bytes = message.body
+        note_given_up()
         log.error(
             "dead-lettering %s[%d]@%d for %s: %s",
             record.topic,
@@ -263,6 +266,7 @@ class Bus:
         out = Envelope.wrap(dead, session_id=session, correlation_id=dead.task_id or uuid4())
         out = out.model_copy(update={"message_id": uuid5(_DEAD_LETTER_IDS, where)})
         await self.publish(out, topics.DEAD_LETTERS)
+        note_dead_letter(failure.code)
 
 
 def _identity(envelope: Envelope | None, body: bytes) -> dict[str, Any]:

@@ -5,7 +5,8 @@ the stall limit (a consumer loop that stopped making progress answers 503, so it
 restarted). `GET /readyz`: 200 once the service has started and Kafka answers, as do the
 service's own dependencies (PostgreSQL for versioning), with what the service reports beside
 (the executor: what its sandbox enforces); 503 before that, when one does not answer, and from
-the moment it is asked to stop.
+the moment it is asked to stop. `GET /metrics`: the service's Prometheus metrics (see
+`metrics`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from typing import Any
 from faststream import BaseMiddleware
 from faststream.kafka import KafkaBroker
 from faststream.message import StreamMessage
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from modulardata.messaging.metrics import WorkerMetrics
 
 log = logging.getLogger(__name__)
 
@@ -79,11 +83,12 @@ class _Tracked(BaseMiddleware):
 
 @dataclass
 class Probes:
-    """The answers to /livez and /readyz of one service."""
+    """The answers to /livez, /readyz and /metrics of one service."""
 
     broker: KafkaBroker
     progress: ConsumerProgress
     stall_after_s: float
+    metrics: WorkerMetrics
     checks: Mapping[str, Check] = field(default_factory=dict)
     details: Details | None = None
     started: bool = False
@@ -142,10 +147,9 @@ async def serve_probes(probes: Probes, host: str, port: int) -> asyncio.Server:
         try:
             async with asyncio.timeout(_REQUEST_TIMEOUT_S):
                 head = await reader.readuntil(b"\r\n\r\n")
-            status, body = await _route(probes, head)
-            payload = json.dumps(body).encode()
+            status, content_type, payload = await _route(probes, head)
             writer.write(
-                f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n"
+                f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\n"
                 f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n".encode()
                 + payload
             )
@@ -158,20 +162,27 @@ async def serve_probes(probes: Probes, host: str, port: int) -> asyncio.Server:
             writer.close()
 
     server = await asyncio.start_server(answer, host, port, limit=_MAX_REQUEST_BYTES)
-    log.info("probes at http://%s:%d/livez and /readyz", host, port)
+    log.info("probes at http://%s:%d/livez, /readyz and /metrics", host, port)
     return server
 
 
-async def _route(probes: Probes, head: bytes) -> tuple[str, dict[str, Any]]:
+async def _route(probes: Probes, head: bytes) -> tuple[str, str, bytes]:
+    """The status line, content type and body answering a request's head."""
     method, _, rest = head.partition(b" ")
     path = rest.split(b" ", 1)[0].split(b"?", 1)[0]
     if method != b"GET":
-        return "405 Method Not Allowed", {"error": "only GET"}
+        return _json("405 Method Not Allowed", {"error": "only GET"})
+    if path == b"/metrics":
+        return "200 OK", CONTENT_TYPE_LATEST, await probes.metrics.render(probes.broker)
     if path == b"/livez":
         ok, body = probes.live()
     elif path == b"/readyz":
         ok, body = await probes.ready()
     else:
-        return "404 Not Found", {"error": "the probes are /livez and /readyz"}
+        return _json("404 Not Found", {"error": "the paths are /livez, /readyz and /metrics"})
     body["status"] = ("live" if path == b"/livez" else "ready") if ok else "failing"
-    return ("200 OK" if ok else "503 Service Unavailable"), body
+    return _json("200 OK" if ok else "503 Service Unavailable", body)
+
+
+def _json(status: str, body: dict[str, Any]) -> tuple[str, str, bytes]:
+    return status, "application/json", json.dumps(body).encode()

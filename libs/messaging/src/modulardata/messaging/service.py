@@ -12,6 +12,7 @@ from faststream import FastStream
 from faststream.kafka import KafkaBroker
 
 from modulardata.messaging.health import Check, ConsumerProgress, Details, Probes, serve_probes
+from modulardata.messaging.metrics import WorkerMetrics
 from modulardata.messaging.settings import WorkerSettings
 from modulardata.messaging.topics import ensure_topics
 from modulardata.messaging.tracing import configure_tracing
@@ -23,16 +24,20 @@ def service_app(
     *,
     checks: Mapping[str, Check] | None = None,
     details: Details | None = None,
+    metrics: WorkerMetrics | None = None,
 ) -> FastStream:
     """A FastStream app whose topics are created, when missing, before its consumers start, and
-    whose probes answer from the start (see `health`) when `settings.health_port` is set.
+    whose probes and metrics answer from the start (see `health`) when `settings.health_port`
+    is set.
 
     `checks` are the service's dependencies besides Kafka that readiness waits for; `details`
-    what it adds to the readiness answer."""
+    what it adds to the readiness answer; `metrics` the service's, when it adds its own."""
     app = FastStream(broker)
     progress = ConsumerProgress()
+    metrics = metrics or WorkerMetrics()
     broker.add_middleware(progress.middleware())
-    probes = Probes(broker, progress, settings.health_stall_s, checks or {}, details)
+    broker.add_middleware(metrics.middleware())
+    probes = Probes(broker, progress, settings.health_stall_s, metrics, checks or {}, details)
     servers: list[asyncio.Server] = []
 
     @app.on_startup

@@ -16,9 +16,11 @@ from modulardata.agents.rules import RulePlanner
 from modulardata.contracts import topics
 from modulardata.contracts.commands import PlanChatMessage
 from modulardata.messaging.bus import Bus, make_broker
+from modulardata.messaging.metrics import WorkerMetrics
 from modulardata.messaging.service import run_service, service_app
 from modulardata.messaging.steps import by_type
 from modulardata.sandbox.sandbox import Sandbox
+from modulardata.storage.counting import CountingStorage
 
 GROUP_ID = "modulardata-agents"
 
@@ -44,13 +46,15 @@ def build_planner(settings: AgentsSettings, sandbox: Sandbox) -> ChatPlanner:
     return ChatPlanner(RulePlanner(), crew)
 
 
-def create_broker(settings: AgentsSettings, planner: ChatPlanner) -> KafkaBroker:
-    """A broker with the agents' handler subscribed."""
+def create_broker(
+    settings: AgentsSettings, planner: ChatPlanner, metrics: WorkerMetrics
+) -> KafkaBroker:
+    """A broker with the agents' handler subscribed (what it stores counted in `metrics`)."""
     broker = make_broker(settings, client_id=GROUP_ID)
     bus = Bus(broker, settings)
     handler = chat_handler(
         bus,
-        settings.open_storage(),
+        CountingStorage(settings.open_storage(), metrics.storage_written.inc),
         planner,
         sample_rows=settings.sample_rows,
         recent=settings.recent_messages,
@@ -65,7 +69,9 @@ def create_app(settings: AgentsSettings | None = None) -> FastStream:
     workers on the first dry run, so without a model it costs nothing."""
     resolved = settings or AgentsSettings()
     sandbox = Sandbox(pool_size=resolved.dry_run_workers)
-    app = service_app(create_broker(resolved, build_planner(resolved, sandbox)), resolved)
+    metrics = WorkerMetrics()
+    broker = create_broker(resolved, build_planner(resolved, sandbox), metrics)
+    app = service_app(broker, resolved, metrics=metrics)
 
     @app.after_shutdown
     async def stop_sandbox() -> None:

@@ -15,9 +15,11 @@ from modulardata.contracts.commands import ExecuteTransformation
 from modulardata.executor.config import ExecutorSettings
 from modulardata.executor.handlers import FAILURES, execute_step
 from modulardata.messaging.bus import Bus, make_broker
+from modulardata.messaging.metrics import WorkerMetrics
 from modulardata.messaging.service import run_service, service_app
 from modulardata.messaging.steps import by_type, step_handler
 from modulardata.sandbox.sandbox import Sandbox
+from modulardata.storage.counting import CountingStorage
 
 GROUP_ID = "modulardata-executor"
 
@@ -48,11 +50,14 @@ def sandbox_report(sandbox: Sandbox) -> dict[str, Any]:
     }
 
 
-def create_broker(settings: ExecutorSettings, sandbox: Sandbox) -> KafkaBroker:
-    """A broker with the executor's handler subscribed."""
+def create_broker(
+    settings: ExecutorSettings, sandbox: Sandbox, metrics: WorkerMetrics
+) -> KafkaBroker:
+    """A broker with the executor's handler subscribed (what it stores counted in `metrics`)."""
     broker = make_broker(settings, client_id=GROUP_ID)
     bus = Bus(broker, settings)
-    execute = step_handler(bus, execute_step(settings.open_storage(), sandbox, settings))
+    storage = CountingStorage(settings.open_storage(), metrics.storage_written.inc)
+    execute = step_handler(bus, execute_step(storage, sandbox, settings))
     handler = by_type({ExecuteTransformation: execute}, topics.EXECUTOR_COMMANDS)
     bus.subscribe(topics.EXECUTOR_COMMANDS, GROUP_ID, handler, classifier=FAILURES)
     return broker
@@ -62,8 +67,12 @@ def create_app(settings: ExecutorSettings | None = None) -> FastStream:
     """The executor service; its topics are created and its sandbox warmed on startup."""
     resolved = settings or ExecutorSettings()
     sandbox = create_sandbox(resolved)
+    metrics = WorkerMetrics()
     app = service_app(
-        create_broker(resolved, sandbox), resolved, details=lambda: sandbox_report(sandbox)
+        create_broker(resolved, sandbox, metrics),
+        resolved,
+        details=lambda: sandbox_report(sandbox),
+        metrics=metrics,
     )
 
     @app.on_startup

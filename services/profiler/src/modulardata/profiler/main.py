@@ -8,25 +8,29 @@ from faststream.kafka import KafkaBroker
 from modulardata.contracts import topics
 from modulardata.contracts.commands import IngestDataset, ProfileVersion
 from modulardata.messaging.bus import Bus, make_broker
+from modulardata.messaging.metrics import WorkerMetrics
 from modulardata.messaging.service import run_service, service_app
 from modulardata.messaging.steps import by_type, step_handler
 from modulardata.profiler.config import ProfilerSettings
 from modulardata.profiler.exceptions import FAILURES
 from modulardata.profiler.handlers import ingest_handler, profile_step
 from modulardata.profiler.readers import UploadReaders
+from modulardata.storage.counting import CountingStorage
 
 GROUP_ID = "modulardata-profiler"
 
 
-def create_broker(settings: ProfilerSettings) -> KafkaBroker:
-    """A broker with the profiler's handlers subscribed."""
+def create_broker(settings: ProfilerSettings, metrics: WorkerMetrics) -> KafkaBroker:
+    """A broker with the profiler's handlers subscribed (what it stores counted in `metrics`)."""
     broker = make_broker(settings, client_id=GROUP_ID)
     bus = Bus(broker, settings)
+    storage = CountingStorage(settings.open_storage(), metrics.storage_written.inc)
     readers = UploadReaders(
         settings,
         settings.limits,
         workers=settings.read_workers,
         budget_s=settings.read_budget_s,
+        written=metrics.storage_written.inc,
     )
     bus.subscribe(
         topics.PROFILER_COMMANDS,
@@ -34,7 +38,7 @@ def create_broker(settings: ProfilerSettings) -> KafkaBroker:
         by_type(
             {
                 IngestDataset: ingest_handler(bus, readers),
-                ProfileVersion: step_handler(bus, profile_step(settings.open_storage())),
+                ProfileVersion: step_handler(bus, profile_step(storage)),
             },
             topics.PROFILER_COMMANDS,
         ),
@@ -47,7 +51,8 @@ def create_broker(settings: ProfilerSettings) -> KafkaBroker:
 def create_app(settings: ProfilerSettings | None = None) -> FastStream:
     """The profiler service; its topics are created on startup if missing."""
     resolved = settings or ProfilerSettings()
-    return service_app(create_broker(resolved), resolved)
+    metrics = WorkerMetrics()
+    return service_app(create_broker(resolved, metrics), resolved, metrics=metrics)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Literal
 from uuid import UUID
@@ -22,21 +23,32 @@ from modulardata.contracts.limits import DatasetLimits, LimitExceeded
 from modulardata.ingestion.exceptions import IngestionError
 from modulardata.profiler.exceptions import FAILURES, ReadInterrupted
 from modulardata.profiler.uploads import ingest_upload, upload_node_id
+from modulardata.storage import ObjectStorage
+from modulardata.storage.counting import CountingStorage
 from modulardata.storage.settings import StorageSettings
 
 log = logging.getLogger(__name__)
 
-_Report = tuple[Literal["done"], tuple[Message, ...]] | tuple[Literal["retry"], str]
+_Report = tuple[Literal["done"], tuple[Message, ...], int] | tuple[Literal["retry"], str]
+"""What a reader sends back: the outcome and the bytes it stored, or why to retry."""
 
 
 class UploadReaders:
-    """Reads uploads into versions and profiles, each in a process of its own."""
+    """Reads uploads into versions and profiles, each in a process of its own; `written` is
+    told the bytes each read stored."""
 
     def __init__(
-        self, storage: StorageSettings, limits: DatasetLimits, *, workers: int, budget_s: float
+        self,
+        storage: StorageSettings,
+        limits: DatasetLimits,
+        *,
+        workers: int,
+        budget_s: float,
+        written: Callable[[int], object],
     ) -> None:
         self._storage = storage
         self._limits = limits
+        self._written = written
         self._budget_s = budget_s
         self._slots = asyncio.Semaphore(workers)
         self._context = multiprocessing.get_context("forkserver")
@@ -77,6 +89,7 @@ class UploadReaders:
             receiver.close()
         if report[0] == "retry":
             raise ReadInterrupted(report[1])
+        self._written(report[2])
         return report[1]
 
 
@@ -89,8 +102,10 @@ def _read_upload(
 ) -> None:
     """In the reader process: read, and send back the outcome or why it is worth a retry."""
     report: _Report
+    stored: list[int] = []
     try:
-        report = ("done", read_outcome(storage, command, node_id, limits))
+        counted = CountingStorage(storage.open_storage(), stored.append)
+        report = ("done", read_outcome(counted, command, node_id, limits), sum(stored))
     except Exception as exc:  # only transient failures get out of read_outcome
         report = ("retry", repr(exc))
     sender.send(report)
@@ -98,11 +113,11 @@ def _read_upload(
 
 
 def read_outcome(
-    storage: StorageSettings, command: IngestDataset, node_id: UUID, limits: DatasetLimits
+    storage: ObjectStorage, command: IngestDataset, node_id: UUID, limits: DatasetLimits
 ) -> tuple[Message, ...]:
     """The messages reading the upload ends in; storage and disk failures propagate."""
     try:
-        return ingest_upload(storage.open_storage(), command, node_id, limits=limits)
+        return ingest_upload(storage, command, node_id, limits=limits)
     except IngestionError as exc:
         log.info("cannot ingest %s (%s): %s", command.upload_uri, exc.code, exc.reason)
         return (failed(command, exc.code, exc.reason),)

@@ -10,9 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from modulardata.contracts import topics
 from modulardata.messaging.bus import Bus, make_broker
+from modulardata.messaging.metrics import WorkerMetrics
 from modulardata.messaging.service import service_app
 from modulardata.readmodels.engine import make_engine
 from modulardata.schema.upgrade import upgrade_to_head
+from modulardata.storage.counting import CountingStorage
 from modulardata.versioning import expiry, following, projector, relay, retention
 from modulardata.versioning.config import VersioningSettings
 from modulardata.versioning.exceptions import FAILURES
@@ -33,7 +35,9 @@ def create_app(settings: VersioningSettings | None = None) -> FastStream:
     broker = make_broker(settings, client_id=GROUP)
     bus = Bus(broker, settings)
     engine = make_engine(settings.database_url)
-    handlers = VersioningHandlers(PostgresLog(engine), settings.open_storage())
+    metrics = WorkerMetrics()
+    storage = CountingStorage(settings.open_storage(), metrics.storage_written.inc)
+    handlers = VersioningHandlers(PostgresLog(engine), storage)
     wakeup = following.AppendWakeup(settings.database_url)
     bus.subscribe(
         topics.VERSIONING_COMMANDS, f"{GROUP}.commands", handlers.handle, classifier=FAILURES
@@ -45,7 +49,9 @@ def create_app(settings: VersioningSettings | None = None) -> FastStream:
     bus.subscribe(
         topics.DEAD_LETTERS, f"{GROUP}.dead-letters", handlers.handle, classifier=FAILURES
     )
-    app = service_app(broker, settings, checks={"postgresql": lambda: _answers(engine)})
+    app = service_app(
+        broker, settings, checks={"postgresql": lambda: _answers(engine)}, metrics=metrics
+    )
     background: list[asyncio.Task[None]] = []
 
     @app.on_startup
