@@ -91,6 +91,8 @@ class Stack:
     api_key: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     topic_prefix: str = field(default_factory=lambda: f"it-{uuid.uuid4().hex[:10]}.")
     port: int = field(default_factory=free_port)
+    replicas: int = 1
+    """Processes of each worker service (the gateway is one)."""
     services: dict[str, ServiceProcess] = field(default_factory=dict)
 
     @property
@@ -130,9 +132,12 @@ class Stack:
         for name, argv in commands.items():
             if only is not None and name not in only:
                 continue
-            service = ServiceProcess(name, argv, self.env, self.workdir / f"{name}.log")
-            service.start()
-            self.services[name] = service
+            copies = 1 if name == "gateway" else self.replicas
+            for copy in range(1, copies + 1):
+                key = name if copy == 1 else f"{name}-{copy}"
+                service = ServiceProcess(key, argv, self.env, self.workdir / f"{key}.log")
+                service.start()
+                self.services[key] = service
         self.wait_healthy()
 
     def wait_healthy(self, timeout_s: float = 90) -> None:
