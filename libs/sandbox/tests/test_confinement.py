@@ -34,7 +34,11 @@ PROBE = textwrap.dedent(
         except BaseException as exc:
             seen[name] = type(exc).__name__
 
-    attempt("fork", os.fork)
+    def fork():
+        if os.fork() == 0:
+            os._exit(0)
+
+    attempt("fork", fork)
     attempt("write", lambda: open(target, "w").close())
     attempt("connect", lambda: socket.create_connection(("127.0.0.1", port), timeout=2))
     attempt("allocate", lambda: bytearray(1024 * 1024 * 1024))
@@ -45,15 +49,20 @@ PROBE = textwrap.dedent(
 )
 
 
-@pytest.fixture
-def probe(tmp_path: Path, canaries: Canaries) -> dict[str, object]:
+def run_probe(folder: Path, canaries: Canaries, *, without: str = "") -> dict[str, object]:
+    """What a process confined like a worker saw; `without`, capabilities (setpriv's
+    spelling, e.g. "setuid,setgid") the probe starts without, as a container may."""
     # Run in a fresh interpreter, as the template process is, with its clean environment.
-    script = tmp_path / "probe.py"
+    script = folder / "probe.py"
     script.write_text(PROBE)
     reader, writer = os.pipe()
-    env = {**clean_environment(str(tmp_path)), "PYTHONPATH": os.pathsep.join(sys.path)}
+    env = {**clean_environment(str(folder)), "PYTHONPATH": os.pathsep.join(sys.path)}
+    dropped = ["setpriv", "--bounding-set", "-" + without.replace(",", ",-")] if without else []
     process = subprocess.Popen(
-        [sys.executable, str(script), str(canaries.port), str(canaries.absent_file), str(writer)],
+        [
+            *(*dropped, sys.executable, str(script)),
+            *(str(canaries.port), str(canaries.absent_file), str(writer)),
+        ],
         env=env,
         pass_fds=[writer],
         stdout=subprocess.DEVNULL,
@@ -65,6 +74,11 @@ def probe(tmp_path: Path, canaries: Canaries) -> dict[str, object]:
     assert data, "the probe wrote nothing"
     seen: dict[str, object] = json.loads(data)
     return seen
+
+
+@pytest.fixture
+def probe(tmp_path: Path, canaries: Canaries) -> dict[str, object]:
+    return run_probe(tmp_path, canaries)
 
 
 def test_a_confined_process_cannot_fork_write_connect_or_overallocate(
@@ -97,3 +111,29 @@ def test_what_is_enforced_on_this_machine(probe: dict[str, object]) -> None:
     assert isinstance(confinement, dict)
     assert confinement["network_isolated"] is True
     assert confinement["filesystem_read_only"] is True
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="dropping a root's capabilities needs root")
+@pytest.mark.parametrize(
+    ("without", "refusal"),
+    [
+        ("setuid,setgid", "switching to user 'nobody' refused"),
+        ("kill", "a worker running as 'nobody' could not be ended"),
+    ],
+)
+def test_a_root_that_cannot_switch_to_nobody_or_end_it_reports_the_user_unenforced(
+    tmp_path: Path, canaries: Canaries, without: str, refusal: str
+) -> None:
+    seen = run_probe(tmp_path, canaries, without=without)
+    confinement = seen["confinement"]
+    assert isinstance(confinement, dict)
+    assert confinement["unprivileged_user"] is False
+    assert confinement["reads_all_files"] is False
+    assert any(note.startswith(refusal) for note in confinement["notes"]), confinement
+    # The worker still runs, as the service's user but with no capability left.
+    assert seen["capabilities"] == "0000000000000000"
+    # Root's processes are not counted by RLIMIT_NPROC: here (no seccomp filter) it can fork.
+    assert seen["fork"] == "succeeded"
+    assert seen["write"] in {"OSError", "PermissionError"}
+    assert seen["connect"] == "OSError"
+    canaries.assert_untouched(seen)

@@ -3,10 +3,11 @@
 Linux only. The template process (see `zygote`) enters a new network namespace, with no
 interface but a loopback that is down, and a new mount namespace in which every mount is
 read-only. Each worker forked from it then closes every inherited descriptor, drops to the
-unprivileged `nobody` user when started as root, forbids new privileges and takes resource
-limits: no new processes or threads, no file writes, few descriptors, and per run an address
-space and CPU time budget; last, just before the snippet runs, a seccomp filter (see
-`syscall_filter`). Whatever the kernel refuses is recorded in the `Confinement`
+unprivileged `nobody` user when started as root with the capabilities to switch to it and end
+it (else it keeps the service's user, and gives up its capabilities), forbids new privileges
+and takes resource limits: no new processes or threads, no file writes, few descriptors, and
+per run an address space and CPU time budget; last, just before the snippet runs, a seccomp
+filter (see `syscall_filter`). Whatever the kernel refuses is recorded in the `Confinement`
 report rather than silently assumed.
 """
 
@@ -42,6 +43,11 @@ CHANNEL_FD = 3
 MAX_OPEN_FILES = 16
 NOBODY = "nobody"
 _NOBODY_FALLBACK = 65534
+_NOBODY_READS, _NOBODY_CANNOT_READ, _NOBODY_SWITCH_REFUSED, _NOBODY_UNKILLABLE = range(4)
+_NOBODY_REFUSALS = {
+    _NOBODY_SWITCH_REFUSED: f"switching to user '{NOBODY}' refused (no CAP_SETUID, CAP_SETGID)",
+    _NOBODY_UNKILLABLE: f"a worker running as '{NOBODY}' could not be ended (no CAP_KILL)",
+}
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -90,10 +96,19 @@ def isolate_template() -> Confinement:
     if network and flags & CLONE_NEWUSER:
         _map_identity(uid, gid, notes)
     read_only = network and _remount_read_only(notes)
-    unprivileged = not flags & CLONE_NEWUSER
-    reads_all = unprivileged and not _nobody_can_import()
-    if not unprivileged:
+    unprivileged = reads_all = False
+    if flags & CLONE_NEWUSER:
         notes.append("not started as root: workers keep the service's user")
+    else:
+        check = _try_nobody()
+        unprivileged = check in (_NOBODY_READS, _NOBODY_CANNOT_READ)
+        reads_all = check == _NOBODY_CANNOT_READ
+        if check in _NOBODY_REFUSALS:
+            notes.append(
+                f"{_NOBODY_REFUSALS[check]}: workers keep the service's user, "
+                "without its capabilities; as root, only the seccomp filter stops them "
+                "starting processes (RLIMIT_NPROC does not count root's)"
+            )
     if reads_all:
         notes.append(
             f"user '{NOBODY}' cannot read the Python installation ({sys.base_prefix}), so "
@@ -117,6 +132,8 @@ def confine_worker(channel_fd: int, confinement: Confinement) -> None:
         _libc.prctl(_PR_SET_KEEPCAPS, 1, 0, 0, 0)
         _become_nobody()
         _keep_only(_CAP_DAC_READ_SEARCH if confinement.reads_all_files else None)
+    else:
+        _keep_only(None)
     _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     # A write past the size limit must fail with an error, not kill the worker.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -162,20 +179,39 @@ def _become_nobody() -> None:
     os.setuid(nobody)
 
 
-def _nobody_can_import() -> bool:
-    """Whether `nobody` can read every import path; pandas imports modules lazily."""
+def _try_nobody() -> int:
+    """Whether a worker can become `nobody` and still be ended by the service, and whether
+    `nobody` can then read every import path (pandas imports modules lazily): one of the
+    `_NOBODY_*` outcomes, tried in a child as a worker would."""
     paths = [path for path in sys.path if os.path.isdir(path)]
+    outcome_r, outcome_w = os.pipe()
+    release_r, release_w = os.pipe()
     pid = os.fork()
     if pid == 0:
+        os.close(release_w)
+        os.close(outcome_r)
+        outcome = _NOBODY_SWITCH_REFUSED
         try:
             _become_nobody()
+            outcome = _NOBODY_CANNOT_READ
             for path in paths:
                 os.listdir(path)
-            os._exit(0)
+            outcome = _NOBODY_READS
         finally:
-            os._exit(1)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status) == 0
+            os.write(outcome_w, bytes([outcome]))
+            os.read(release_r, 1)  # alive until the parent has tried to signal it
+            os._exit(0)
+    os.close(outcome_w)
+    os.close(release_r)
+    outcome = (os.read(outcome_r, 1) or bytes([_NOBODY_SWITCH_REFUSED]))[0]
+    try:
+        os.kill(pid, 0)  # the permission check of the SIGKILL that ends a used worker
+    except PermissionError:
+        outcome = _NOBODY_UNKILLABLE
+    os.close(release_w)
+    os.close(outcome_r)
+    os.waitpid(pid, 0)
+    return outcome
 
 
 class _CapabilityHeader(ctypes.Structure):
