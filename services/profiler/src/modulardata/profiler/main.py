@@ -31,6 +31,7 @@ def create_broker(settings: ProfilerSettings, metrics: WorkerMetrics) -> KafkaBr
         workers=settings.read_workers,
         budget_s=settings.read_budget_s,
         written=metrics.storage_written.inc,
+        preload=[__name__],  # what the service's script imports, which each reader re-runs
     )
     bus.subscribe(
         topics.PROFILER_COMMANDS,

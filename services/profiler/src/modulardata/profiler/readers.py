@@ -1,9 +1,10 @@
 """Reading uploads in processes of their own: several at once, each within a time budget.
 
 A fork server, started once and single-threaded with the reading code preloaded, forks one
-process per upload; at most `workers` read at once. A read still running at the end of its
-budget is killed and its task fails with `too_slow_to_read`, so one slow or huge file holds a
-reader for the budget at most and never holds up the other uploads.
+process per upload (which then re-runs the service's script: preload what that imports, else
+each upload pays the import again); at most `workers` read at once. A read still running at
+the end of its budget is killed and its task fails with `too_slow_to_read`, so one slow or huge
+file holds a reader for the budget at most and never holds up the other uploads.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import Literal
 from uuid import UUID
@@ -35,7 +36,8 @@ _Report = tuple[Literal["done"], tuple[Message, ...], int] | tuple[Literal["retr
 
 class UploadReaders:
     """Reads uploads into versions and profiles, each in a process of its own; `written` is
-    told the bytes each read stored."""
+    told the bytes each read stored; `preload`, modules the fork server imports beside the
+    reading code."""
 
     def __init__(
         self,
@@ -45,6 +47,7 @@ class UploadReaders:
         workers: int,
         budget_s: float,
         written: Callable[[int], object],
+        preload: Sequence[str] = (),
     ) -> None:
         self._storage = storage
         self._limits = limits
@@ -52,7 +55,7 @@ class UploadReaders:
         self._budget_s = budget_s
         self._slots = asyncio.Semaphore(workers)
         self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload([__name__])
+        self._context.set_forkserver_preload([__name__, *preload])
 
     async def read(self, command: IngestDataset, task_id: UUID) -> tuple[Message, ...]:
         """What came of reading the upload: `DatasetIngested` and `DatasetProfiled`, or
