@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -54,3 +56,37 @@ def test_the_pool_reports_its_confinement(sandbox: Sandbox) -> None:
     confinement = sandbox.pool.confinement
     assert confinement is not None
     assert confinement.network_isolated or confinement.notes
+
+
+def _idle_worker_rss_mb(box: Sandbox) -> float:
+    """The resident memory of the pool's one idle worker once its warm-up is over."""
+    deadline = time.monotonic() + 10
+    while not box.pool._idle.queue:  # the used worker's replacement is on its way
+        assert time.monotonic() < deadline, "no worker replaced the used one"
+        time.sleep(0.05)
+    pid = box.pool._idle.queue[0].pid
+    seen: list[float] = []
+    while len(seen) < 6 or seen[-1] != seen[-6]:  # unchanged for half a second
+        assert len(seen) < 200, f"worker {pid} kept growing: {seen[-6:]}"
+        status = Path(f"/proc/{pid}/status").read_text()
+        seen.append(int(re.search(r"VmRSS:\s+(\d+)", status)[1]) / 1024)  # type: ignore[index]
+        time.sleep(0.1)
+    return seen[-1]
+
+
+def test_a_worker_warms_up_for_the_recent_inputs_sizes() -> None:
+    box = Sandbox(pool_size=1)
+    try:
+        box.start()
+        before_any_job = _idle_worker_rss_mb(box)
+        assert box.execute("df['b'] = df['a'] + 1", FRAME).ok
+        after_small_jobs = _idle_worker_rss_mb(box)
+        big = pd.DataFrame({"n": np.arange(500_000, dtype=np.float64)})
+        assert box.execute("df['n'] = df['n'] * 2", big).ok
+        after_a_big_job = _idle_worker_rss_mb(box)
+    finally:
+        box.close()
+    # The full warm-up (before any job, and after a 4 MB input) faults in some 90 MB that a
+    # worker expecting a three-row table does without.
+    assert before_any_job - after_small_jobs > 50, (before_any_job, after_small_jobs)
+    assert after_a_big_job - after_small_jobs > 50, (after_a_big_job, after_small_jobs)

@@ -26,12 +26,14 @@ from modulardata.sandbox.confinement import Confinement, clean_environment
 from modulardata.sandbox.exceptions import ChannelBroken, ResultRejected, SandboxUnavailable
 from modulardata.sandbox.framing import Body, recv_frame, send_frame
 from modulardata.sandbox.syscall_filter import SeccompMode
-from modulardata.sandbox.worker import MAX_ERROR_CHARS, RUNNING
+from modulardata.sandbox.worker import MAX_ERROR_CHARS, RUNNING, WARM_FOR_BYTES
 
 log = logging.getLogger(__name__)
 
 _LOAD_TIMEOUT_S = 60.0
 """Most time a worker may take to load its input before the snippet starts."""
+_RECENT_INPUTS = 8
+"""Inputs remembered to size each new worker's warm-up."""
 _SIGNAL_REASONS = {
     signal.SIGXCPU: "the snippet used more CPU time than allowed and was stopped",
     signal.SIGKILL: "the sandbox process was killed (most likely it ran out of memory)",
@@ -78,6 +80,8 @@ class WorkerPool:
         self._control: socket.socket | None = None
         self._workdir: str | None = None
         self.confinement: Confinement | None = None
+        self._recent_inputs: tuple[int, ...] = ()
+        """Sizes of the last inputs, replaced whole (read by the keeper's thread)."""
 
     def start(self) -> None:
         """Start the template process and fill the pool; idempotent."""
@@ -145,6 +149,7 @@ class WorkerPool:
         except ChannelBroken:
             return _failed(self._death_reason(worker))
         data = body() if callable(body) else body
+        self._recent_inputs = (*self._recent_inputs[-_RECENT_INPUTS + 1 :], memoryview(data).nbytes)
         try:
             send_frame(worker.channel, {}, data)
             header, _ = recv_frame(worker.channel, timeout_s=_LOAD_TIMEOUT_S, max_body=0)
@@ -219,7 +224,9 @@ class WorkerPool:
         return f"the sandbox process stopped unexpectedly (exit code {exit_code})"
 
     def _spawn(self) -> _Worker:
-        answer, fds = self._ask({"op": "spawn"}, expect_fds=2)
+        # Warmed for the largest recent input (the full warm-up before the first).
+        expected = max(self._recent_inputs, default=WARM_FOR_BYTES)
+        answer, fds = self._ask({"op": "spawn", "expected_bytes": expected}, expect_fds=2)
         channel_fd, pidfd = fds
         return _Worker(int(answer["pid"]), socket.socket(fileno=channel_fd), pidfd)
 

@@ -30,12 +30,16 @@ from modulardata.sandbox.transfer import frame_to_ipc
 
 MAX_INPUT_BYTES = 8 * 1024 * 1024 * 1024
 MAX_ERROR_CHARS = 1_000
-_HEAP_WARM_BYTES = 64 * 1024 * 1024
+_HEAP_WARM_BLOCKS = 4
 _HEAP_WARM_BLOCK = 16 * 1024 * 1024
 """Under the mmap threshold of `clean_environment`, so the blocks come from the heap."""
 _OBJECT_WARM_BYTES = 24 * 1024 * 1024
 _OBJECT_SIZE = 400
 """Bytes of each warm-up object: under the object allocator's 512-byte limit."""
+_FRAME_WARM_ROWS = 200_000
+WARM_FOR_BYTES = 4 * 1024 * 1024
+"""The input size (Arrow IPC bytes, a 100k-row table of a few columns) the full warm-up is
+made for; a worker expecting a smaller input warms in proportion, as its run will need less."""
 _PIN_BITS = 18
 """One object is kept per 256 KiB of addresses (2 ** 18 bytes), so at least one in each of the
 object allocator's arenas, which are 1 MiB in CPython 3.11 but not aligned to 1 MiB."""
@@ -49,6 +53,7 @@ def serve(
     *,
     rehearse: Callable[[], None] | None = None,
     syscalls: Any = None,
+    expected_bytes: int = WARM_FOR_BYTES,
 ) -> NoReturn:
     """Confine this process, run the one job the service sends, answer, and exit.
 
@@ -56,6 +61,7 @@ def serve(
     here while the worker is idle: it touches the template's pages that common snippets touch,
     so the copies on write that a fresh fork pays for happen before the job, not during it.
     `syscalls`, the template's system call filter, if any, goes in just before the snippet runs.
+    `expected_bytes`, the input size the service expects, sizes the allocators' warm-up.
     """
     confine_worker(channel_fd, confinement)
     channel = socket.socket(fileno=CHANNEL_FD)
@@ -63,7 +69,7 @@ def serve(
         with contextlib.suppress(Exception):  # it only saves time; a run never depends on it
             rehearse()
     before = virtual_memory_bytes()
-    pins = warm_allocators()  # noqa: F841 - held for the worker's life, see warm_allocators
+    pins = warm_allocators(min(1.0, expected_bytes / WARM_FOR_BYTES))  # noqa: F841 - held for the worker's life, see warm_allocators
     prewarmed = max(0, virtual_memory_bytes() - before)
     try:
         # The job comes first and its input after it, so the snippet compiles while the
@@ -79,8 +85,10 @@ def serve(
     os._exit(0)
 
 
-def warm_allocators() -> list[bytes]:
-    """Round-trip a few megabytes while idle, so the run finds its memory pools faulted in.
+def warm_allocators(share: float = 1.0) -> list[bytes]:
+    """Round-trip a few megabytes while idle, so the run finds its memory pools faulted in;
+    `share` (0 to 1) of the full warm-up, which costs about 100 ms of CPU: a run on a small
+    input would not use those pools, and on a busy host the CPU is what every worker lacks.
 
     A fresh fork has to fault in every page it writes; doing that here, before the job
     arrives, takes several milliseconds off each run. Two pools matter:
@@ -98,16 +106,18 @@ def warm_allocators() -> list[bytes]:
     Everything here is made in this worker after the fork, from constants: nothing of a run can
     be in it, and the worker is used once.
     """
-    rows = 200_000
+    rows = 2 * round(share * _FRAME_WARM_ROWS / 2)
     frame = pd.DataFrame(
         {"n": np.arange(rows, dtype=np.float64), "s": np.array(["ab", "cdefg"] * (rows // 2))}
     )
     data = frame_to_ipc(frame)
     pa.ipc.open_stream(data).read_all().to_pandas(use_threads=False)
-    blocks = [np.ones(_HEAP_WARM_BLOCK // 8) for _ in range(_HEAP_WARM_BYTES // _HEAP_WARM_BLOCK)]
+    blocks = [np.ones(_HEAP_WARM_BLOCK // 8) for _ in range(round(share * _HEAP_WARM_BLOCKS))]
     del blocks  # freed to the heap's top, which stays: not trimmed below the trim threshold
     # Few large small objects: quick to make, and their pools serve any size once freed.
-    objects = [bytes(_OBJECT_SIZE) for _ in range(_OBJECT_WARM_BYTES // _OBJECT_SIZE)]
+    objects = [
+        bytes(_OBJECT_SIZE) for _ in range(round(share * _OBJECT_WARM_BYTES) // _OBJECT_SIZE)
+    ]
     pins: dict[int, bytes] = {}
     for obj in objects:
         pins.setdefault(id(obj) >> _PIN_BITS, obj)

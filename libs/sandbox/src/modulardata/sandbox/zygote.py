@@ -64,7 +64,7 @@ def main() -> None:
             return  # the service is gone; workers die with us (parent-death signal)
         command = json.loads(request)
         if command["op"] == "spawn":
-            _spawn(control, confinement, syscalls)
+            _spawn(control, confinement, syscalls, int(command["expected_bytes"]))
         elif command["op"] == "reap":
             _, status = os.waitpid(int(command["pid"]), 0)
             answer = {"pid": command["pid"], "exit_code": os.waitstatus_to_exitcode(status)}
@@ -91,12 +91,20 @@ def warm_up() -> None:
     frame_to_ipc(namespace["df"])
 
 
-def _spawn(control: socket.socket, confinement: Confinement, syscalls: Any) -> None:
+def _spawn(
+    control: socket.socket, confinement: Confinement, syscalls: Any, expected_bytes: int
+) -> None:
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     pid = os.fork()
     if pid == 0:
         try:
-            worker.serve(theirs.fileno(), confinement, rehearse=warm_up, syscalls=syscalls)
+            worker.serve(
+                theirs.fileno(),
+                confinement,
+                rehearse=warm_up,
+                syscalls=syscalls,
+                expected_bytes=expected_bytes,
+            )
         finally:
             os._exit(70)
     theirs.close()
