@@ -13,11 +13,12 @@ STAGE_NAMES = {
     "PlanChatMessage": "plan",
     "TransformationPlanned": "record plan",
     "ExecuteTransformation": "execute",
-    "TransformationExecuted": "record execution",
-    "ProfileVersion": "profile",
-    "DatasetProfiled": "commit",
+    "TransformationExecuted": "commit",
 }
 """What each handled message is, in the words of the issue's stages."""
+
+COMMIT = "TransformationExecuted"
+"""The message whose handling ends a chat task; the profile made after it is off the path."""
 
 
 def stages(
@@ -28,7 +29,7 @@ def stages(
 
     The critical path: the gateway's request, then each `handle` span that starts after the
     one before it ended (a span overlapping it, such as a progress note, is a side branch);
-    the gap before a span is its hop, the time after the last one the read model and poll."""
+    the gap before a span is its hop, the time after the commit the read model and poll."""
     traces = {s.trace_id for s in spans if s.attributes.get("modulardata.task_id") == task_id}
     mine = sorted((s for s in spans if s.trace_id in traces), key=lambda s: s.start_ns)
     request = next(s for s in mine if s.service.endswith("gateway") and s.parent_span_id == "")
@@ -48,6 +49,8 @@ def stages(
             (f"{name} ({service}: {message})", ms(span.end_ns - span.start_ns)),
         ]
         last_end = span.end_ns
+        if message == COMMIT:
+            break
     chain.append(("read model + poll", ms(seen_ns - last_end)))
     return chain
 

@@ -81,8 +81,13 @@ def test_a_conversation_makes_one_version_per_message(chat: Chat) -> None:
     assert (summary["rows_before"], summary["rows_after"]) == (len(original), len(expected))
     stages = [event["stage"] for event in first["events"]]
     assert stages[0] == "queued" and stages[-1] == "succeeded"
-    assert {"thinking", "executing", "profiling", "committing"} <= set(stages)
+    assert {"thinking", "executing", "committing"} <= set(stages)
+    assert "profiling" not in stages  # committed first, profiled after
     _equal(chat.frame(result["node_id"]), expected)
+    # The profile the request waits for is the new version's.
+    profile = chat.client.get(f"/v1/sessions/{chat.session}/nodes/{result['node_id']}/profile")
+    assert profile.status_code == 200, profile.text
+    assert profile.json()["row_count"] == len(expected)
 
     second = chat.say("remove duplicates")
     assert second["status"] == "succeeded", second

@@ -156,7 +156,7 @@ def test_a_message_is_recorded_and_started_against_the_head() -> None:
     assert started.head_storage_uri == "file:///root.parquet"
 
 
-def test_a_chat_task_goes_plan_execute_profile_commit_each_step_sending_the_next() -> None:
+def test_a_chat_task_goes_plan_execute_commit_then_profiles_the_committed_version() -> None:
     session = Session()
     task, _ = session.send()
     planned = session.planned(task)
@@ -168,26 +168,25 @@ def test_a_chat_task_goes_plan_execute_profile_commit_each_step_sending_the_next
         "file:///root.parquet",
     )
     assert execution.code == PLAN.compile()
-    executed = session.executed(task)
-    assert _types(executed) == [TransformationExecuted, ProfilingRequested]
-    profiling = executed[-1]
-    assert isinstance(profiling, ProfilingRequested)
-    assert profiling.node_id == uuid5(task, "transformation")
-    assert profiling.storage_uri == f"file:///{task}.parquet"
-    last = session.profiled(task)
+    last = session.executed(task)
     assert _types(last) == [
-        DatasetProfiled,
+        TransformationExecuted,
+        ProfilingRequested,
         TaskProgressed,
         VersionCommitted,
         HeadMoved,
         ChatMessageRecorded,
         TaskSucceeded,
     ]
+    profiling = last[1]
+    assert isinstance(profiling, ProfilingRequested)
+    assert profiling.node_id == uuid5(task, "transformation")
+    assert profiling.storage_uri == f"file:///{task}.parquet"
     committed = next(e for e in last if isinstance(e, VersionCommitted))
     assert committed.parent_id == session.root
     assert committed.plan == PLAN
     assert committed.code == PLAN.compile()  # as the executor ran it
-    assert committed.profile_uri == f"file:///{task}.profile.json"
+    assert committed.profile_uri is None  # the profile follows
     assert committed.task_id == task
     succeeded = last[-1]
     assert isinstance(succeeded, TaskSucceeded) and succeeded.summary is not None
@@ -195,6 +194,40 @@ def test_a_chat_task_goes_plan_execute_profile_commit_each_step_sending_the_next
     assert succeeded.summary.columns_removed == ("name",)
     assert session.head == committed.node_id
     assert session.state.active is None
+    assert _types(session.profiled(task)) == [DatasetProfiled]
+    assert committed.node_id in session.state.profiled
+    assert session.profiled(task) == []  # recorded once
+
+
+def test_a_version_executed_before_an_upgrade_is_committed_with_its_profile() -> None:
+    """An earlier release committed a version only once it was profiled: a task it left
+    waiting for its profile is committed when the profile comes."""
+    session = Session()
+    task, _ = session.send()
+    session.planned(task)
+    node = uuid5(task, "transformation")
+    executed = TransformationExecuted(
+        session_id=SESSION,
+        parent_node_id=session.root,
+        node_id=node,
+        storage_uri=f"file:///{task}.parquet",
+        content_hash="h2",
+        row_count=7,
+        column_count=1,
+        columns=COLUMNS[:1],
+        code=PLAN.compile(),
+    )
+    profiling = ProfilingRequested(
+        task_id=task, session_id=SESSION, node_id=node, storage_uri=executed.storage_uri
+    )
+    session.apply([executed, profiling])  # as that release recorded them
+    last = session.profiled(task)
+    assert _types(last)[:3] == [DatasetProfiled, TaskProgressed, VersionCommitted]
+    committed = last[2]
+    assert isinstance(committed, VersionCommitted)
+    assert committed.profile_uri == f"file:///{task}.profile.json"
+    assert session.head == node and session.state.active is None
+    assert session.profiled(task) == []
 
 
 def test_a_step_reported_twice_or_out_of_turn_decides_nothing() -> None:
@@ -258,7 +291,7 @@ def test_each_step_sends_its_command_for_its_own_task() -> None:
         task,
         PLAN.compile(),
     )
-    [(profile, profile_topic, profile_task)] = sent(executed[-1])
+    [(profile, profile_topic, profile_task)] = sent(executed[1])
     assert isinstance(profile, ProfileVersion)
     assert (profile_topic, profile_task) == (topics.PROFILER_COMMANDS, task)
     assert profile.node_id == uuid5(task, "transformation")
@@ -274,8 +307,7 @@ def test_messages_sent_together_run_one_after_the_other_on_the_latest_head() -> 
     second, events = session.send("second")
     assert not any(isinstance(e, TaskStarted) for e in events)
     session.planned(first)
-    session.executed(first)
-    finished = session.profiled(first)
+    finished = session.executed(first)
     started = finished[-1]
     assert isinstance(started, TaskStarted) and started.task_id == second
     assert started.head_node_id == uuid5(first, "transformation")
@@ -355,18 +387,19 @@ def test_a_failed_transformation_ends_the_task_without_a_version() -> None:
     assert session.head == session.root and session.state.active is None
 
 
-def test_a_version_that_cannot_be_profiled_ends_the_task_without_a_version() -> None:
+def test_a_version_that_cannot_be_profiled_stays_committed_without_a_profile() -> None:
     session = Session()
-    task, _ = session.send()
-    session.planned(task)
-    session.executed(task)
-    failed = ProfilingFailed(
-        session_id=SESSION, node_id=uuid5(task, "transformation"), error="data missing"
-    )
-    events = session.apply(taskworkflow.decide_failed(session.state, task, failed))
-    assert _types(events) == [ChatMessageRecorded, TaskFailed]
-    assert events[1].code == "transformation_failed"  # type: ignore[attr-defined]
-    assert session.head == session.root and session.state.active is None
+    first, _ = session.send("first")
+    session.planned(first)
+    session.executed(first)
+    node = uuid5(first, "transformation")
+    task, _ = session.send("second")
+    failed = ProfilingFailed(session_id=SESSION, node_id=node, error="data missing")
+    # The failure belongs to the task that made the version, which has ended.
+    assert taskworkflow.decide_failed(session.state, first, failed) == []
+    assert session.head == node and node not in session.state.profiled
+    active = session.state.active
+    assert active is not None and active.task_id == task
 
 
 def test_a_clarification_asks_and_frees_the_queue() -> None:
@@ -397,10 +430,10 @@ def test_a_replay_starts_with_its_plan_and_commits_without_a_chat_message() -> N
     )
     assert isinstance(execution, ExecutionRequested) and execution.code == plan.compile()
     assert execution.parent_node_id == session.root and execution.chat_message_id is None
-    session.executed(task)
-    done = session.profiled(task)
+    done = session.executed(task)
     assert _types(done) == [
-        DatasetProfiled,
+        TransformationExecuted,
+        ProfilingRequested,
         TaskProgressed,
         VersionCommitted,
         HeadMoved,
@@ -500,7 +533,6 @@ def test_an_upload_during_a_task_becomes_the_head_after_it() -> None:
     assert _types(uploaded)[-1] is TaskQueued
     assert upload.node_id in session.state.nodes and session.head == session.root
     session.planned(task)
-    session.executed(task)
-    finished = session.profiled(task)
+    finished = session.executed(task)
     assert _types(finished)[-2:] == [HeadMoved, TaskSucceeded]
     assert session.head == upload.node_id

@@ -18,13 +18,18 @@ from modulardata.gateway.api.auth import bearer_token
 from modulardata.gateway.api.deps import (
     authenticate,
     get_read_models,
+    get_settings,
     get_storage,
     owned_session,
 )
 from modulardata.gateway.api.error_responses import install_error_handlers
+from modulardata.gateway.config import GatewaySettings
 from modulardata.gateway.routes import data, diff, profiles, sessions, tasks
 from modulardata.storage import LocalStorage
 from services.gateway.tests.routes.stored_versions import SESSION, Versions
+
+SETTINGS = GatewaySettings(profile_wait_s=0.3)
+"""What the routes are configured with: short waits."""
 
 
 @pytest.fixture
@@ -39,6 +44,7 @@ def _bare_app(versions: Versions, *routers: ModuleType) -> FastAPI:
         app.include_router(module.router)
     app.dependency_overrides[get_storage] = lambda: versions.storage
     app.dependency_overrides[get_read_models] = lambda: versions.read_models
+    app.dependency_overrides[get_settings] = lambda: SETTINGS
     return app
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from uuid import uuid4
 
 import httpx
@@ -14,6 +16,7 @@ from modulardata.profiling.prompt import to_prompt
 from modulardata.readmodels.views import NodeView
 from modulardata.storage.layout import profile_key
 from services.gateway.tests.harness import NOW
+from services.gateway.tests.routes.conftest import SETTINGS
 from services.gateway.tests.routes.stored_versions import SESSION, Versions
 
 
@@ -36,13 +39,20 @@ async def test_a_nodes_profile_is_served_once_ready_as_json_and_text(
     )
     versions.read_models.add(SESSION, node)
     path = f"/v1/sessions/{session_id}/nodes/{node_id}/profile"
+    started = time.monotonic()
     waiting = await read_views.get(path)
     assert (waiting.status_code, waiting.json()["error"]["code"]) == (404, "profile_not_ready")
+    assert time.monotonic() - started >= SETTINGS.profile_wait_s  # waited for it first
 
     profile = generate_profile(pa.table({"city": ["Oslo", "oslo", None]}))
     uri = store_profile(versions.storage, profile_key(session_id, node_id), profile)
-    versions.read_models.add(node.model_copy(update={"profile_uri": uri}))
-    as_json = await read_views.get(path)
+
+    async def profiled_soon() -> None:
+        await asyncio.sleep(SETTINGS.profile_wait_s / 3)
+        versions.read_models.add(node.model_copy(update={"profile_uri": uri}))
+
+    # A version is committed before its profile is made: a request in between waits for it.
+    as_json, _ = await asyncio.gather(read_views.get(path), profiled_soon())
     assert as_json.status_code == 200
     assert Profile.model_validate(as_json.json()) == profile
     as_text = await read_views.get(path, params={"format": "text"})

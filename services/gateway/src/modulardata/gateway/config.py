@@ -40,6 +40,13 @@ class GatewaySettings(KafkaSettings, StorageSettings):
         description="How long an upload to a session just created waits for the session to be"
         " in the log, and DELETE /v1/sessions/{id} for the session to be gone.",
     )
+    profile_wait_s: float = Field(
+        default=10.0,
+        ge=0,
+        description="How long GET .../nodes/{id}/profile waits for the profile of a version just"
+        " committed (a version is committed before it is profiled) before it answers 404"
+        " profile_not_ready.",
+    )
     upload_wait_s: float = Field(
         default=15.0,
         ge=0,

@@ -78,7 +78,6 @@ class ActiveTask:
     plan: Plan | None = None
     explanation: str | None = None
     executed: TransformationExecuted | None = None
-    profile: DatasetProfiled | None = None
 
 
 @dataclass(frozen=True)
@@ -162,8 +161,6 @@ def _forward_after(state: SessionState, new_head: UUID) -> UUID | None:
 def _profiled(state: SessionState, event: DatasetProfiled) -> SessionState:
     if event.node_id in state.nodes:
         return replace(state, profiled=state.profiled | {event.node_id})
-    if state.active is not None:
-        return replace(state, active=replace(state.active, profile=event))
     return state
 
 

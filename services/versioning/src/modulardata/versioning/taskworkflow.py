@@ -8,9 +8,14 @@ service that does it only reports back:
     chat:   TaskStarted -> PlanChatMessage (agents)
               -> TransformationPlanned: ExecutionRequested -> ExecuteTransformation (executor)
                    on the head, or for "... instead" on the head's parent
-              -> TransformationExecuted: ProfilingRequested -> ProfileVersion (profiler)
-              -> DatasetProfiled: VersionCommitted, HeadMoved, TaskSucceeded
+              -> TransformationExecuted: VersionCommitted, HeadMoved, TaskSucceeded, and
+                   ProfilingRequested -> ProfileVersion (profiler)
+              -> DatasetProfiled: the committed node's profile, recorded when it comes
             or HeadMoveRequested (undo/redo), ClarificationRequested, a *Failed report: ended
+
+The executor reports the new version's schema and counts, which is all the next step needs, so
+a version is committed as soon as it exists; its profile (statistics and findings, for people
+and the crew's prompt) follows off the task's critical path.
     replay: TaskStarted, ExecutionRequested -> ... as for chat, from the execution on
     head move: TaskStarted is not needed; HeadMoved, TaskSucceeded at once
 
@@ -120,7 +125,7 @@ def decide_planned(
 def decide_executed(
     state: SessionState, task_id: UUID, executed: TransformationExecuted
 ) -> list[Message]:
-    """Record the running task's new version and send it to the profiler (only once its code
+    """Commit the running task's new version and send it to the profiler (only once its code
     was sent: a version nobody asked for is not recorded)."""
     active = _running(state, task_id)
     if active is None or active.plan is None or active.executed is not None:
@@ -131,20 +136,20 @@ def decide_executed(
         node_id=executed.node_id,
         storage_uri=executed.storage_uri,
     )
-    return [executed, profiling]
+    recorded: list[Message] = [executed, profiling]
+    return recorded + _commit(_fold(state, recorded), profile_uri=None)
 
 
 def decide_profiled(state: SessionState, task_id: UUID, profiled: DatasetProfiled) -> list[Message]:
-    """Record a profile once: of a committed node, or of the running task's new version, which
-    is then committed."""
+    """Record a committed node's profile once. A version executed before versions were
+    committed ahead of their profile (by an earlier release) waits for it: it is committed
+    now."""
     if profiled.node_id in state.nodes:
         return [] if profiled.node_id in state.profiled else [profiled]
     active = _running(state, task_id)
-    if active is None or active.profile is not None or active.executed is None:
+    if active is None or active.executed is None or active.executed.node_id != profiled.node_id:
         return []
-    if active.executed.node_id != profiled.node_id:
-        return []
-    return [profiled, *_commit(_fold(state, [profiled]))]
+    return [profiled, *_commit(_fold(state, [profiled]), profile_uri=profiled.profile_uri)]
 
 
 def decide_failed(
@@ -321,12 +326,11 @@ def _toward(state: SessionState, node_id: UUID) -> UUID | None:
     return None
 
 
-def _commit(state: SessionState) -> list[Message]:
-    """Commit the running task's profiled version."""
+def _commit(state: SessionState, *, profile_uri: str | None) -> list[Message]:
+    """Commit the running task's executed version (with its profile, if it has one yet)."""
     active = state.active
-    assert active is not None and active.plan is not None
-    assert active.executed is not None and active.profile is not None
-    executed, profile = active.executed, active.profile
+    assert active is not None and active.plan is not None and active.executed is not None
+    executed = active.executed
     parent = state.nodes[executed.parent_node_id]
     summary = ChangeSummary.between(
         parent.columns, parent.row_count, executed.columns, executed.row_count
@@ -346,7 +350,7 @@ def _commit(state: SessionState) -> list[Message]:
             created_by_message_id=active.chat_message_id,
             description=description,
             plan=active.plan,
-            profile_uri=profile.profile_uri,
+            profile_uri=profile_uri,
             task_id=active.task_id,
             code=executed.code,
             **ids,

@@ -37,10 +37,11 @@ async def node_profile(storage: ObjectStorage, node: ProfiledNode) -> Profile | 
 
 
 async def ready_profile(
-    rows: ReadModels, storage: ObjectStorage, session_id: UUID, node_id: UUID
+    rows: ReadModels, storage: ObjectStorage, session_id: UUID, node_id: UUID, wait_s: float
 ) -> Profile:
-    """The profile of a node of the session; NotFound while it is not profiled yet."""
-    node = await read_models.session_node(rows, session_id, node_id)
+    """The profile of a node of the session, waited for up to `wait_s` (a version is committed
+    before it is profiled); NotFound if it is still not ready then."""
+    node = await read_models.wait_for_profile(rows, session_id, node_id, wait_s)
     profile = await node_profile(storage, node)
     if profile is None:
         raise NotFound(

@@ -193,6 +193,19 @@ async def wait_until_gone(
     return view is None
 
 
+async def wait_for_profile(
+    read_models: ReadModels, session_id: UUID, node_id: UUID, timeout_s: float, poll_s: float = 0.05
+) -> NodeView:
+    """The node of the session once it has a profile, or as it stands after `timeout_s`;
+    NotFound when the session has no such node."""
+    return await _poll(
+        lambda: session_node(read_models, session_id, node_id),
+        lambda node: node.profile_uri is not None,
+        timeout_s,
+        poll_s,
+    )
+
+
 async def wait_for_task(
     read_models: ReadModels, task_id: UUID, timeout_s: float, poll_s: float = 0.05
 ) -> TaskView | None:

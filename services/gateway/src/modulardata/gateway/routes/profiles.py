@@ -8,7 +8,13 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
 from modulardata.contracts.profile import Profile
-from modulardata.gateway.api.deps import ReadModelsDep, SessionDep, StorageDep, parse_id
+from modulardata.gateway.api.deps import (
+    ReadModelsDep,
+    SessionDep,
+    SettingsDep,
+    StorageDep,
+    parse_id,
+)
 from modulardata.gateway.application.profiles import ready_profile
 from modulardata.gateway.schemas import examples
 from modulardata.gateway.schemas.errors import ErrorBody
@@ -38,12 +44,14 @@ async def get_profile(
     node_id: str,
     rows: ReadModelsDep,
     storage: StorageDep,
+    settings: SettingsDep,
     format: Annotated[Literal["json", "text"], Query(description="json (default) or text")] = (
         "json"
     ),
 ) -> Profile | PlainTextResponse:
     """The profile of a version: columns, statistics and findings with suggested fixes."""
-    profile = await ready_profile(rows, storage, session.session_id, parse_id(node_id, "node"))
+    node = parse_id(node_id, "node")
+    profile = await ready_profile(rows, storage, session.session_id, node, settings.profile_wait_s)
     if format == "text":
         return PlainTextResponse(to_prompt(profile, REPORT_TOKENS))
     return profile
