@@ -67,10 +67,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         pool_timeout_s=settings.database_pool_timeout_s,
         connect_timeout_s=settings.database_connect_timeout_s,
     )
+    reads = engine.execution_options(isolation_level="AUTOCOMMIT")
     resources = Resources(
         settings=settings,
         engine=engine,
-        read_models=PostgresReadModels(engine),
+        reads=reads,
+        read_models=PostgresReadModels(reads),
         storage=settings.open_storage(),
         bus=Bus(broker, settings),
         metrics=gateway_metrics,

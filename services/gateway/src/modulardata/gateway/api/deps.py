@@ -1,4 +1,7 @@
-"""FastAPI dependencies, as `Annotated` aliases: the app's resources, the caller, owned objects."""
+"""FastAPI dependencies, as `Annotated` aliases: the app's resources, the caller, owned objects.
+
+Each is a coroutine function, even where it awaits nothing: FastAPI runs a plain function
+dependency in its thread pool, a hand-off per dependency per request."""
 
 from __future__ import annotations
 
@@ -30,6 +33,8 @@ class Resources:
 
     settings: GatewaySettings
     engine: AsyncEngine
+    reads: AsyncEngine
+    """The engine's pool in autocommit, for lone reads: no BEGIN and ROLLBACK around them."""
     read_models: ReadModels
     storage: ObjectStorage
     bus: Bus
@@ -42,7 +47,7 @@ bearer_scheme = HTTPBearer(auto_error=False, description="An API key: `Bearer <k
 """Declares the scheme in the OpenAPI document; `authenticate` does the checking."""
 
 
-def get_resources(request: Request) -> Resources:
+async def get_resources(request: Request) -> Resources:
     """The app's resources."""
     resources: Resources = request.app.state.resources
     return resources
@@ -51,27 +56,27 @@ def get_resources(request: Request) -> Resources:
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
 
 
-def get_settings(resources: ResourcesDep) -> GatewaySettings:
+async def get_settings(resources: ResourcesDep) -> GatewaySettings:
     """The gateway's settings."""
     return resources.settings
 
 
-def get_engine(resources: ResourcesDep) -> AsyncEngine:
+async def get_engine(resources: ResourcesDep) -> AsyncEngine:
     """The database engine."""
     return resources.engine
 
 
-def get_read_models(resources: ResourcesDep) -> ReadModels:
+async def get_read_models(resources: ResourcesDep) -> ReadModels:
     """The read models (and the gateway's records of what it accepted)."""
     return resources.read_models
 
 
-def get_storage(resources: ResourcesDep) -> ObjectStorage:
+async def get_storage(resources: ResourcesDep) -> ObjectStorage:
     """The object storage."""
     return resources.storage
 
 
-def get_bus(resources: ResourcesDep) -> Bus:
+async def get_bus(resources: ResourcesDep) -> Bus:
     """The Kafka bus."""
     return resources.bus
 
@@ -87,10 +92,11 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 """Methods that change nothing, so a read-only key may use them."""
 
 
-async def authenticate(request: Request, engine: EngineDep) -> str:
+async def authenticate(request: Request, resources: ResourcesDep) -> str:
     """The id of the caller's API key; Unauthorized unless the key is known and not revoked,
     Forbidden when a read-only key asks to change something."""
-    caller = await caller_of(engine, bearer_token(request.headers.get("authorization")))
+    token = bearer_token(request.headers.get("authorization"))
+    caller = await caller_of(resources.reads, token)
     if caller is None:
         raise Unauthorized("unknown API key")
     if caller.revoked:

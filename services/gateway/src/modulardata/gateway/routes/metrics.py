@@ -24,6 +24,6 @@ router = APIRouter(tags=["health"])
 async def metrics(request: Request, resources: ResourcesDep) -> Response:
     """Requests by route and status, their latency, 429s, and the dead-letter count."""
     if resources.settings.metrics_require_key:
-        await authenticate(request, resources.engine)
+        await authenticate(request, resources)
     body = await resources.metrics.render(resources.engine)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
