@@ -1,5 +1,5 @@
-"""On the real broker, a subscriber with concurrency keeps other partitions moving while one
-message is slow."""
+"""On the real broker: a subscriber with concurrency keeps other partitions moving while one
+message is slow; envelopes published together, their acks awaited at once, arrive in order."""
 
 from __future__ import annotations
 
@@ -46,10 +46,35 @@ async def _slow_message_holds_only_its_partition(settings: KafkaSettings) -> Non
         assert await asyncio.wait_for(slow_saw_quick, timeout=60)
 
 
-async def test_a_slow_message_holds_only_its_partition(infrastructure: Source) -> None:
+async def _real_broker_settings() -> KafkaSettings:
     settings = KafkaSettings(
         kafka_bootstrap_servers=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092"),
         topic_prefix=f"it-bus-{uuid.uuid4().hex[:10]}.",
     )
     await ensure_topics(settings)
-    await _slow_message_holds_only_its_partition(settings)
+    return settings
+
+
+async def test_a_slow_message_holds_only_its_partition(infrastructure: Source) -> None:
+    await _slow_message_holds_only_its_partition(await _real_broker_settings())
+
+
+async def test_envelopes_published_together_arrive_in_their_order(infrastructure: Source) -> None:
+    settings = await _real_broker_settings()
+    bus = Bus(make_broker(settings, client_id="order-test"), settings)
+    first = _envelope()
+    batch = [first, *(first.follow(first.open()) for _ in range(199))]  # one session's key
+    seen: list[uuid.UUID] = []
+    all_seen = asyncio.Event()
+
+    async def handle(envelope: Envelope) -> None:
+        seen.append(envelope.message_id)
+        if len(seen) == len(batch):
+            all_seen.set()
+
+    bus.subscribe(topics.EVENTS, "order", handle)
+    async with bus.broker:
+        await bus.broker.start()
+        await bus.publish_in_order([(envelope, topics.EVENTS) for envelope in batch])
+        await asyncio.wait_for(all_seen.wait(), timeout=60)
+    assert seen == [envelope.message_id for envelope in batch]

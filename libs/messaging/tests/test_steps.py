@@ -19,6 +19,7 @@ from modulardata.contracts.events import (
     ProfilingFailed,
     TaskProgressed,
 )
+from modulardata.contracts.tasks import TaskStage
 from modulardata.messaging.bus import Bus
 from modulardata.messaging.failures import FailureClassifier
 from modulardata.messaging.settings import KafkaSettings
@@ -53,10 +54,10 @@ def _failed(command: ProfileVersion, reason: str) -> ProfilingFailed:
 class Service:
     """A bus with one step subscribed, and what it reports."""
 
-    def __init__(self, work: object) -> None:
+    def __init__(self, work: object, stage: TaskStage | None = "profiling") -> None:
         self.bus = Bus(KafkaBroker(), KafkaSettings(topic_prefix=f"t{uuid4().hex[:6]}."))
         step = Step(
-            stage="profiling",
+            stage=stage,
             events_topic=topics.PROFILER_EVENTS,
             work=work,  # type: ignore[arg-type]
             failed=_failed,
@@ -83,6 +84,11 @@ async def test_a_step_reports_its_stage_then_its_result() -> None:
     assert progress == TaskProgressed(
         task_id=command.correlation_id, session_id=command.session_id, stage="profiling"
     )
+    assert isinstance(result, DatasetProfiled)
+
+
+async def test_a_step_without_a_stage_reports_only_its_result() -> None:
+    [result] = await Service(_profiled, stage=None).send(_command())
     assert isinstance(result, DatasetProfiled)
 
 

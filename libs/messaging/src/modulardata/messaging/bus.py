@@ -20,7 +20,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4, uuid5
@@ -108,13 +108,7 @@ class Bus:
         delivery: object = None
         try:
             async with asyncio.timeout(timeout_s):
-                delivery = await self.broker.publish(
-                    envelope.model_dump_json().encode(),
-                    topic=self.topic(base_topic),
-                    key=envelope.key,
-                    headers={"type": envelope.type, "content-type": "application/json"},
-                    no_confirm=True,
-                )
+                delivery = await self._send(envelope, base_topic)
                 if isinstance(delivery, asyncio.Future):  # the in-memory test broker has none
                     # Shielded: the message stays with the producer whatever the wait does.
                     await asyncio.shield(delivery)
@@ -130,6 +124,24 @@ class Bus:
             if timeout_s is None:
                 raise  # as the producer raised it, for the consumers' failure classifier
             raise NotPublished(f"the broker did not take {envelope.type}: {exc!r}") from exc
+
+    async def publish_in_order(self, messages: Sequence[tuple[Envelope, str]]) -> None:
+        """Publish envelopes (each with its base topic) in this order, then wait for all the
+        broker's acks at once, rather than for each before the next; raises if one is not
+        confirmed (within `publish_timeout_s` when it is set), and then any may have arrived."""
+        async with asyncio.timeout(self.settings.publish_timeout_s):
+            deliveries = [await self._send(stamped(e), topic) for e, topic in messages]
+            await asyncio.gather(*(d for d in deliveries if isinstance(d, asyncio.Future)))
+
+    async def _send(self, envelope: Envelope, base_topic: str) -> object:
+        """Hand the envelope to the producer; its delivery future (None from the test broker)."""
+        return await self.broker.publish(
+            envelope.model_dump_json().encode(),
+            topic=self.topic(base_topic),
+            key=envelope.key,
+            headers={"type": envelope.type, "content-type": "application/json"},
+            no_confirm=True,
+        )
 
     def _follow(self, delivery: asyncio.Future[object], if_lost: Undo | None) -> None:
         async def settle() -> None:

@@ -38,8 +38,9 @@ class StepFailed(Exception):
 class Step(Generic[C]):
     """One step a service does for a task when sent command `C`."""
 
-    stage: TaskStage
-    """The stage reported before the work starts."""
+    stage: TaskStage | None
+    """The stage reported before the work starts; None for a step done after its task ended
+    (nobody would see it)."""
     events_topic: str
     """Where the service reports."""
     work: Callable[[Envelope, C], Message]
@@ -56,10 +57,11 @@ def step_handler(bus: Bus, step: Step[C]) -> TypedHandler[C]:
     """The handler doing `step`: progress, the work, then its result or its failure event."""
 
     async def handle(envelope: Envelope, command: C) -> None:
-        progress = TaskProgressed(
-            task_id=envelope.correlation_id, session_id=envelope.session_id, stage=step.stage
-        )
-        await bus.publish(envelope.reply(progress), step.events_topic)
+        if step.stage is not None:
+            progress = TaskProgressed(
+                task_id=envelope.correlation_id, session_id=envelope.session_id, stage=step.stage
+            )
+            await bus.publish(envelope.reply(progress), step.events_topic)
         outcome: Message
         try:
             outcome = await asyncio.to_thread(step.work, envelope, command)

@@ -30,8 +30,8 @@ def ingest_handler(bus: Bus, readers: UploadReaders) -> TypedHandler[IngestDatas
 
 
 def profile_step(storage: ObjectStorage) -> Step[ProfileVersion]:
-    """`ProfileVersion`: `profiling`, then the version's `DatasetProfiled`, or `ProfilingFailed`
-    (so its task ends with a reason)."""
+    """`ProfileVersion`: the committed version's `DatasetProfiled`, or `ProfilingFailed`; no
+    stage is reported, since the version's task ended when it was committed."""
 
     def work(envelope: Envelope, command: ProfileVersion) -> DatasetProfiled:
         try:
@@ -40,7 +40,7 @@ def profile_step(storage: ObjectStorage) -> Step[ProfileVersion]:
             raise StepFailed("the new version's data is missing from storage") from exc
 
     return Step(
-        stage="profiling",
+        stage=None,
         events_topic=topics.PROFILER_EVENTS,
         work=work,
         failed=_unprofiled,

@@ -54,6 +54,13 @@ async def stream_version(conn: AsyncConnection, stream_id: str) -> int:
     return int(result.scalar_one())
 
 
+_INSERT = text(
+    "INSERT INTO events (stream_id, stream_version, event_id, type, schema_version, payload,"
+    " sealed, metadata) VALUES (:stream, :version, :event_id, :type, :schema,"
+    " cast(:payload AS jsonb), :sealed, cast(:metadata AS jsonb))"
+)
+
+
 async def append(
     conn: AsyncConnection, stream_id: str, expected_version: int, envelopes: Sequence[Envelope]
 ) -> int:
@@ -74,14 +81,10 @@ async def append(
     actual = await stream_version(conn, stream_id)
     if actual != expected_version:
         raise ConcurrencyConflict(stream_id, expected_version, actual)
+    rows = []
     for offset, envelope in enumerate(envelopes, start=1):
         payload, sealed = _stored_payload(envelope, keys.get(envelope.session_id))
-        await conn.execute(
-            text(
-                "INSERT INTO events (stream_id, stream_version, event_id, type, schema_version,"
-                " payload, sealed, metadata) VALUES (:stream, :version, :event_id, :type, :schema,"
-                " cast(:payload AS jsonb), :sealed, cast(:metadata AS jsonb))"
-            ),
+        rows.append(
             {
                 "stream": stream_id,
                 "version": expected_version + offset,
@@ -91,8 +94,10 @@ async def append(
                 "payload": payload,
                 "sealed": sealed,
                 "metadata": _json(eventlog.stored_metadata(envelope)),
-            },
+            }
         )
+    # One executemany: psycopg pipelines the rows, a round trip for all of them.
+    await conn.execute(_INSERT, rows)
     # Delivered at commit: wakes the projector and the relay without waiting for their poll.
     await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
     return expected_version + len(envelopes)

@@ -38,10 +38,12 @@ async def relay_batch(engine: AsyncEngine, bus: Bus, batch_size: int) -> int:
             {"n": CHECKPOINT},
         )
         events = await eventstore.read_after(conn, int(result.scalar_one()), batch_size)
-        for recorded in events:
-            await bus.publish(recorded.envelope, topics.EVENTS)
-            for command, topic in commands_for(recorded.envelope):
-                await bus.publish(command, topic)
+        messages = [
+            message
+            for recorded in events
+            for message in [(recorded.envelope, topics.EVENTS), *commands_for(recorded.envelope)]
+        ]
+        await bus.publish_in_order(messages)
         if events:
             await conn.execute(
                 text("UPDATE relay_checkpoints SET position = :p WHERE name = :n"),
