@@ -55,7 +55,7 @@ class UploadReaders:
         self._budget_s = budget_s
         self._slots = asyncio.Semaphore(workers)
         self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload([__name__, *preload])
+        self._context.set_forkserver_preload([__name__, f"{__package__}.warm", *preload])
 
     async def read(self, command: IngestDataset, task_id: UUID) -> tuple[Message, ...]:
         """What came of reading the upload: `DatasetIngested` and `DatasetProfiled`, or
