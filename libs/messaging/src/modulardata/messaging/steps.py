@@ -10,8 +10,11 @@ so the task still ends.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -51,6 +54,8 @@ class Step(Generic[C]):
     """The reason reported for an unexpected failure."""
     classifier: FailureClassifier
     """Which failures are transient."""
+    executor: Executor | None = None
+    """Where the work runs: the event loop's default thread pool unless given."""
 
 
 def step_handler(bus: Bus, step: Step[C]) -> TypedHandler[C]:
@@ -64,7 +69,8 @@ def step_handler(bus: Bus, step: Step[C]) -> TypedHandler[C]:
             await bus.publish(envelope.reply(progress), step.events_topic)
         outcome: Message
         try:
-            outcome = await asyncio.to_thread(step.work, envelope, command)
+            work = functools.partial(contextvars.copy_context().run, step.work, envelope, command)
+            outcome = await asyncio.get_running_loop().run_in_executor(step.executor, work)
         except StepFailed as failure:
             outcome = step.failed(command, str(failure))
         except Exception as exc:

@@ -31,3 +31,11 @@ class ProfilerSettings(WorkerSettings, StorageSettings):
     read_budget_s: float = Field(
         default=60.0, gt=0, description="Seconds an upload may take to read before it fails."
     )
+    version_nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="How much lower the CPU priority of profiling a committed version is (a nice"
+        " increment): its task has ended, so where services share CPUs the next request's work"
+        " comes first. Reading uploads, which their tasks wait for, keeps the service's.",
+    )

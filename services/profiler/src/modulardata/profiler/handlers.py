@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
+
 from modulardata.contracts import topics
 from modulardata.contracts.commands import IngestDataset, ProfileVersion
 from modulardata.contracts.envelope import Envelope
@@ -29,7 +31,7 @@ def ingest_handler(bus: Bus, readers: UploadReaders) -> TypedHandler[IngestDatas
     return ingest
 
 
-def profile_step(storage: ObjectStorage) -> Step[ProfileVersion]:
+def profile_step(storage: ObjectStorage, executor: Executor | None = None) -> Step[ProfileVersion]:
     """`ProfileVersion`: the committed version's `DatasetProfiled`, or `ProfilingFailed`; no
     stage is reported, since the version's task ended when it was committed."""
 
@@ -46,6 +48,7 @@ def profile_step(storage: ObjectStorage) -> Step[ProfileVersion]:
         failed=_unprofiled,
         internal_error="the new version could not be profiled because of an internal error",
         classifier=FAILURES,
+        executor=executor,
     )
 
 

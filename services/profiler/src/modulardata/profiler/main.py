@@ -14,6 +14,7 @@ from modulardata.messaging.steps import by_type, step_handler
 from modulardata.profiler.config import ProfilerSettings
 from modulardata.profiler.exceptions import FAILURES
 from modulardata.profiler.handlers import ingest_handler, profile_step
+from modulardata.profiler.priority import lower_priority_pool
 from modulardata.profiler.readers import UploadReaders
 from modulardata.storage.counting import CountingStorage
 
@@ -33,13 +34,15 @@ def create_broker(settings: ProfilerSettings, metrics: WorkerMetrics) -> KafkaBr
         written=metrics.storage_written.inc,
         preload=[__name__],  # what the service's script imports, which each reader re-runs
     )
+    # A committed version's profile: its task has ended, so it yields the CPU to the others.
+    background = lower_priority_pool(settings.read_workers, settings.version_nice, "profile")
     bus.subscribe(
         topics.PROFILER_COMMANDS,
         GROUP_ID,
         by_type(
             {
                 IngestDataset: ingest_handler(bus, readers),
-                ProfileVersion: step_handler(bus, profile_step(storage)),
+                ProfileVersion: step_handler(bus, profile_step(storage, background)),
             },
             topics.PROFILER_COMMANDS,
         ),
