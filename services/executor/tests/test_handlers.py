@@ -211,3 +211,73 @@ def test_create_app_serves_the_executor_broker(tmp_path: Path) -> None:
     app = create_app(ExecutorSettings(storage_url=tmp_path.as_uri()))
     assert isinstance(app, FastStream)
     assert isinstance(app.broker, KafkaBroker)
+
+
+def _next(executed: TransformationExecuted, code: str) -> Envelope:
+    """The command transforming the version `executed` made, as the next message of its session
+    sends it."""
+    command = ExecuteTransformation(
+        session_id=executed.session_id,
+        parent_node_id=executed.node_id,
+        parent_storage_uri=executed.storage_uri,
+        code=code,
+        chat_message_id=uuid4(),
+    )
+    return Envelope.wrap(command, session_id=executed.session_id, correlation_id=uuid4())
+
+
+async def _chain(executor: Executor, first: Envelope, *, drop_first_file: bool) -> str:
+    """Run `first`, then a second snippet on its result; the second version's content hash."""
+    async with TestKafkaBroker(executor.broker):
+        await executor.bus.publish(first, topics.EXECUTOR_COMMANDS)
+        made = executor.opened()[-1]
+        assert isinstance(made, TransformationExecuted), made
+        if drop_first_file:
+            executor.storage.delete(made.storage_uri)
+        second = _next(made, "df['label'] = df['city'].str.upper()")
+        await executor.bus.publish(second, topics.EXECUTOR_COMMANDS)
+    result = executor.opened()[-1]
+    assert isinstance(result, TransformationExecuted), result
+    return result.content_hash
+
+
+async def test_a_version_it_made_is_run_on_from_memory_as_it_would_be_from_storage(
+    tmp_path: Path, sandbox: Sandbox
+) -> None:
+    frame = pd.DataFrame(
+        {
+            "city": pd.Series(["oslo", None, "lima"], dtype="string"),
+            "when": pd.to_datetime(pd.Series(["2024-01-02", None, "2024-03-04"]), utc=True),
+            "kind": pd.Categorical(["a", "b", "a"]),
+            "count": pd.array([1, None, 3], dtype="Int64"),
+        }
+    )
+
+    def executor(name: str, recent_mb: int) -> Executor:
+        root = tmp_path / name
+        settings = ExecutorSettings(
+            storage_url=root.as_uri(),
+            topic_prefix=f"t{uuid4().hex[:8]}.",
+            timeout_s=2,
+            recent_versions_mb=recent_mb,
+        )
+        return Executor(settings, LocalStorage(root), sandbox)
+
+    from_storage = executor("cold", 0)
+    first = from_storage.command(tmp_path, "df = df.sort_values('city')", frame)
+    expected = await _chain(from_storage, first, drop_first_file=False)
+    warm = executor("warm", 16)
+    # The first version's file is gone, so only the executor's memory can hold it.
+    assert (
+        await _chain(warm, _copy_into(warm, from_storage, first), drop_first_file=True) == expected
+    )
+
+
+def _copy_into(target: Executor, source: Executor, command: Envelope) -> Envelope:
+    """The same command, its parent stored in `target`'s storage."""
+    sent = command.open()
+    assert isinstance(sent, ExecuteTransformation)
+    with source.storage.local_copy(sent.parent_storage_uri) as parquet:
+        uri = target.storage.put_file(version_key(sent.session_id, sent.parent_node_id), parquet)
+    copied = sent.model_copy(update={"parent_storage_uri": uri})
+    return Envelope.wrap(copied, session_id=sent.session_id, correlation_id=command.correlation_id)

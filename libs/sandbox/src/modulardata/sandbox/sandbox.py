@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow as pa
 
 from modulardata.sandbox.exceptions import ResultRejected, SnippetRejected
 from modulardata.sandbox.policy import check_policy
@@ -56,12 +57,13 @@ class Sandbox:
     def execute(
         self,
         code: str,
-        df: pd.DataFrame,
+        df: pd.DataFrame | pa.Table,
         *,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         memory_mb: int = DEFAULT_MEMORY_MB,
     ) -> ExecutionResult:
-        """Run `code` on a copy of `df` in a fresh worker; the result is what it left in `df`.
+        """Run `code` on a copy of `df` (a frame, or an Arrow table the worker makes one of) in
+        a fresh worker; the result is what it left in `df`.
 
         The snippet sees `df`, `pd`, `np`, `re`, `math` and `datetime` and must leave its result
         in `df`. `ok` is False when a rule refused it, it raised, ran out of time (`timeout_s`)

@@ -28,10 +28,11 @@ class ResultLimits:
     max_bytes: int = 1024 * 1024 * 1024
 
 
-def frame_to_ipc(df: pd.DataFrame) -> pa.Buffer:
-    """`df` as one Arrow IPC stream; `ResultRejected` when a column is not plain data."""
+def frame_to_ipc(data: pd.DataFrame | pa.Table) -> pa.Buffer:
+    """A frame (or a table, sent as it is) as one Arrow IPC stream; `ResultRejected` when a
+    column is not plain data."""
     try:
-        table = pa.Table.from_pandas(df, nthreads=1)
+        table = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, nthreads=1)
     except (pa.ArrowException, ValueError, TypeError) as exc:
         raise ResultRejected(
             "the result holds values that are not plain data (objects, functions or mixed "

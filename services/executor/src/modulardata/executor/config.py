@@ -34,6 +34,12 @@ class ExecutorSettings(WorkerSettings, StorageSettings):
         default=SeccompMode.ENFORCE,
         description="The workers' system call filter: 'enforce', or 'log' / 'off' for debugging.",
     )
+    recent_versions_mb: int = Field(
+        default=256,
+        ge=0,
+        description="Memory (MiB) for the versions this executor made last, so a session's next"
+        " message runs on the one before's result without reading it back from storage.",
+    )
     max_result_mb: int = Field(
         default=1024, ge=1, description="Largest result (MiB, as Arrow IPC) a snippet may leave."
     )

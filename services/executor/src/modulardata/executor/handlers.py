@@ -7,6 +7,7 @@ from modulardata.contracts.commands import ExecuteTransformation
 from modulardata.contracts.envelope import Envelope
 from modulardata.contracts.events import TransformationExecuted
 from modulardata.executor.config import ExecutorSettings
+from modulardata.executor.recent_versions import RecentVersions
 from modulardata.executor.versions import (
     execute_transformation,
     transformation_failed,
@@ -30,6 +31,7 @@ def execute_step(
 ) -> Step[ExecuteTransformation]:
     """`ExecuteTransformation`: `executing`, then `TransformationExecuted` or
     `TransformationFailed`."""
+    recent = RecentVersions(settings.recent_versions_mb * 1024 * 1024)
 
     def work(envelope: Envelope, command: ExecuteTransformation) -> TransformationExecuted:
         return execute_transformation(
@@ -39,6 +41,7 @@ def execute_step(
             transformation_node_id(envelope.correlation_id),
             timeout_s=settings.timeout_s,
             memory_mb=settings.memory_mb,
+            recent=recent,
         )
 
     return Step(

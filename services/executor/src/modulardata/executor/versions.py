@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
@@ -17,12 +18,15 @@ from modulardata.contracts.events import TransformationExecuted, TransformationF
 from modulardata.contracts.text import escaped
 from modulardata.contracts.values import ColumnSchema
 from modulardata.executor.exceptions import ParentMissing
+from modulardata.executor.recent_versions import RecentVersions
 from modulardata.messaging.steps import StepFailed
 from modulardata.sandbox.exceptions import ResultRejected
 from modulardata.sandbox.sandbox import Sandbox
 from modulardata.storage import InvalidStorageUri, ObjectNotFound, ObjectStorage, sha256_file
 from modulardata.storage.layout import version_key
 from modulardata.storage.versionfile import write_version
+
+log = logging.getLogger(__name__)
 
 
 def transformation_node_id(task_id: UUID) -> UUID:
@@ -38,15 +42,16 @@ def execute_transformation(
     *,
     timeout_s: float,
     memory_mb: int,
+    recent: RecentVersions,
 ) -> TransformationExecuted:
-    """Run the command's snippet on its parent version and store the result as `node_id`;
-    StepFailed (with the reason) if the parent is gone, the snippet fails or its result is
-    refused.
+    """Run the command's snippet on its parent version (from `recent` when it is kept there)
+    and store the result as `node_id`, kept in `recent` too; StepFailed (with the reason) if
+    the parent is gone, the snippet fails or its result is refused.
 
     Storing again overwrites the same object, so a redelivered command changes nothing.
     Storage and disk failures (`StorageError`, `OSError`) propagate: they are worth retrying.
     """
-    parent = _load(storage, command.parent_storage_uri)
+    parent = recent.get(command.parent_storage_uri) or _load(storage, command.parent_storage_uri)
     result = sandbox.execute(command.code, parent, timeout_s=timeout_s, memory_mb=memory_mb)
     if not result.ok or result.df is None:
         raise StepFailed(result.error or "the snippet failed")
@@ -60,6 +65,7 @@ def execute_transformation(
         write_version(table, parquet)
         content_hash = sha256_file(parquet)
         storage_uri = storage.put_file(version_key(command.session_id, node_id), parquet)
+        _keep_as_stored(recent, storage_uri, table, pq.read_schema(parquet))
     return TransformationExecuted(
         session_id=command.session_id,
         parent_node_id=command.parent_node_id,
@@ -109,13 +115,22 @@ def version_columns(table: pa.Table) -> tuple[ColumnSchema, ...]:
     return tuple(columns)
 
 
-def _load(storage: ObjectStorage, uri: str) -> pd.DataFrame:
+def _keep_as_stored(recent: RecentVersions, uri: str, table: pa.Table, stored: pa.Schema) -> None:
+    """Keep the table as reading its file back gives it (a type Parquet stores as another, such
+    as a dictionary of large strings, becomes that one); not at all if it cannot be."""
+    try:
+        recent.keep(uri, table if table.schema == stored else table.cast(stored))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        log.info("version %s is not kept in memory: its stored schema differs", uri)
+
+
+def _load(storage: ObjectStorage, uri: str) -> pa.Table:
     with ExitStack() as stack:
         try:
             path = stack.enter_context(storage.local_copy(uri))
         except (ObjectNotFound, InvalidStorageUri):
             raise ParentMissing("the version to transform is no longer in storage") from None
-        return pq.read_table(path).to_pandas()
+        return pq.read_table(path)
 
 
 def transformation_failed(command: ExecuteTransformation, error: str) -> TransformationFailed:
